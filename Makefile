@@ -1,0 +1,56 @@
+# service_center: `make run` sets everything up and serves the site; `make test` lints and runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+ADDRESS ?= 127.0.0.1:8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint fmt migrate superuser install install-dev check
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install requirements.txt
+
+install-dev: $(VENV)/.installed-dev ## Install requirements-dev.txt too
+
+# A local .env with DEBUG on and a freshly generated secret key; an existing .env is never overwritten.
+.env:
+	sed "s|^DJANGO_SECRET_KEY=.*|DJANGO_SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')|" .env.example > .env
+	@echo "Wrote .env from .env.example (DEBUG on, new secret key)."
+
+migrate: install .env ## Apply database migrations
+	$(MANAGE) migrate --no-input
+
+run: migrate ## Set up (venv, .env, database) and serve on http://127.0.0.1:8000
+	$(MANAGE) runserver $(ADDRESS)
+
+superuser: migrate ## Create an administrator account
+	$(MANAGE) createsuperuser
+
+lint: install-dev ## ruff check and ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install-dev ## Fix what ruff can and format the code
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: install-dev .env ## Django's system checks and the migrations check
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run
+
+test: install-dev .env lint check ## Lint, then run the whole test suite (SQLite unless DATABASE_URL says otherwise)
+	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,0 +1,138 @@
+import pytest
+
+from accounts.forms import LoginForm, ProfileForm, RegistrationForm
+from accounts.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+GOOD_PASSWORD = "tide-chart-regulator-42"
+
+
+def registration(**overrides):
+    data = {
+        "username": "newdiver",
+        "email": "newdiver@example.com",
+        "password1": GOOD_PASSWORD,
+        "password2": GOOD_PASSWORD,
+    }
+    data.update(overrides)
+    return RegistrationForm(data=data)
+
+
+def test_valid_registration_creates_a_user_with_a_hashed_password():
+    form = registration()
+    assert form.is_valid(), form.errors
+    user = form.save()
+    assert user.check_password(GOOD_PASSWORD)
+    assert user.password != GOOD_PASSWORD
+
+
+@pytest.mark.parametrize("field", ["username", "email", "password1", "password2"])
+def test_every_registration_field_is_required(field):
+    form = registration(**{field: ""})
+    assert not form.is_valid()
+    assert "This field is required." in form.errors[field]
+
+
+def test_over_long_username_is_refused():
+    form = registration(username="a" * 151)
+    assert not form.is_valid()
+    assert "username" in form.errors
+
+
+def test_over_long_email_is_refused():
+    form = registration(email="a" * 250 + "@example.com")
+    assert not form.is_valid()
+    assert "email" in form.errors
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["not-an-email", "ann@", "@example.com", "ann@@example.com", "ann example@example.com", "<script>@x.com"],
+)
+def test_invalid_email_is_refused_with_a_message(email):
+    form = registration(email=email)
+    assert not form.is_valid()
+    assert form.errors["email"]
+
+
+def test_email_domain_is_normalised():
+    form = registration(email="Ann.Lee@EXAMPLE.com")
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["email"] == "Ann.Lee@example.com"
+
+
+def test_unicode_lookalike_username_is_refused():
+    UserFactory(username="admin")
+    form = registration(username="\N{CYRILLIC SMALL LETTER A}dmin")
+    assert not form.is_valid()
+    assert "English letters" in form.errors["username"][0]
+
+
+@pytest.mark.parametrize("username", ["ann@shop", "ann lee", "ann<b>", "robert'); DROP TABLE users;--"])
+def test_username_with_disallowed_characters_is_refused(username):
+    form = registration(username=username)
+    assert not form.is_valid()
+    assert "username" in form.errors
+
+
+def test_mismatched_passwords_are_refused():
+    form = registration(password2=GOOD_PASSWORD + "x")
+    assert not form.is_valid()
+    assert "The two password fields didn’t match." in form.errors["password2"]
+
+
+def test_weak_password_is_refused():
+    form = registration(password1="password1234", password2="password1234")
+    assert not form.is_valid()
+    assert "This password is too common." in form.errors["password2"]
+
+
+@pytest.mark.parametrize("taken", ["Diver", "DIVER", "diver"])
+def test_username_taken_in_any_case_is_a_field_error(taken):
+    UserFactory(username=taken)
+    form = registration(username="dIvEr")
+    assert not form.is_valid()
+    assert form.errors["username"] == ["A user with that username already exists."]
+    assert not form.non_field_errors()
+
+
+def test_email_taken_in_any_case_is_a_field_error():
+    UserFactory(email="diver@example.com")
+    form = registration(email="DIVER@Example.COM")
+    assert not form.is_valid()
+    assert form.errors["email"] == ["A user with that email address already exists."]
+    assert not form.non_field_errors()
+
+
+def test_conflict_found_at_save_time_names_the_field():
+    form = registration(username="racer")
+    assert form.is_valid()
+    UserFactory(username="RACER")  # another request won the race after our checks ran
+    form.add_conflict_errors()
+    assert form.errors["username"] == ["A user with that username already exists."]
+
+
+def test_invalid_fields_are_marked_for_assistive_technology():
+    form = registration(email="nope")
+    form.is_valid()
+    html = str(form["email"])
+    assert 'aria-invalid="true"' in html
+    assert "is-invalid" in html
+    assert 'aria-describedby="id_email_error"' in html
+
+
+def test_login_form_offers_remember_me_and_accepts_long_email():
+    form = LoginForm()
+    assert "remember_me" in form.fields
+    assert form.fields["username"].widget.attrs["maxlength"] == "254"
+
+
+def test_profile_form_edits_only_the_name():
+    assert list(ProfileForm().fields) == ["first_name", "last_name"]
+
+
+def test_profile_form_refuses_over_long_names():
+    form = ProfileForm(data={"first_name": "x" * 151, "last_name": ""})
+    assert not form.is_valid()
+    assert "first_name" in form.errors

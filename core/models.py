@@ -1,0 +1,1 @@
+"""The service logbook lives here (see the logbook issue)."""
