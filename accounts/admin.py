@@ -35,6 +35,19 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("username",)
     actions = ("activate_users", "deactivate_users")
 
+    def has_change_permission(self, request, obj=None):
+        # Otherwise a manager could set a superuser's password and become one.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return readonly
+        # A manager grants access through groups; only a superuser hands out admin or superuser rights.
+        return (*readonly, "is_staff", "is_superuser", "user_permissions", "last_login", "date_joined")
+
     @admin.action(description=_("Activate selected users"), permissions=["change"])
     def activate_users(self, request, queryset):
         self._set_active(request, queryset, active=True)

@@ -1,22 +1,16 @@
 from django import forms
-from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
-from email_validator import EmailNotValidError, validate_email
 
 from accounts.models import User
-from core.forms import BootstrapFormMixin
+from core.forms import BootstrapFormMixin, clean_email_address
 
 
 class UniqueEmailMixin:
     """Checks and normalises the email with email-validator and refuses one taken in any letter case."""
 
     def clean_email(self):
-        raw = self.cleaned_data["email"]
-        try:
-            email = validate_email(raw, check_deliverability=settings.EMAIL_CHECK_DELIVERABILITY).normalized
-        except EmailNotValidError as error:
-            raise forms.ValidationError(str(error), code="invalid") from error
+        email = clean_email_address(self.cleaned_data["email"])
         taken = User._default_manager.filter(email__iexact=email)
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)

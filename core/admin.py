@@ -1,1 +1,52 @@
-"""Admin for the service logbook."""
+from django.contrib import admin
+
+from core.models import ServiceEvent, ServiceItem
+
+
+class ServiceEventInline(admin.TabularInline):
+    model = ServiceEvent
+    fields = ("created_at", "actor", "kind", "changes", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ServiceItem)
+class ServiceItemAdmin(admin.ModelAdmin):
+    """Read-only: every change goes through the logbook's pages, so the history never misses one."""
+
+    list_display = (
+        "control_number",
+        "customer_name",
+        "item",
+        "brand",
+        "serial_number",
+        "status",
+        "received_at",
+        "assigned_to",
+    )
+    list_filter = ("status", "priority", "received_at", ("assigned_to", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("customer_name", "customer_phone", "serial_number", "item", "brand")
+    list_select_related = ("assigned_to",)
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+    inlines = [ServiceEventInline]
+
+    @admin.display(description="Control no.", ordering="id")
+    def control_number(self, obj):
+        return obj.control_number
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,1 +1,209 @@
-"""The service logbook lives here (see the logbook issue)."""
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 ()./-]{3,30}[0-9]$",
+    _("Enter a phone number: digits, spaces and + ( ) . / - only, at least 5 digits."),
+    code="invalid_phone",
+)
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    DIAGNOSING = "diagnosing", _("Diagnosing")
+    WAITING_PARTS = "waiting_parts", _("Waiting for parts")
+    WAITING_APPROVAL = "waiting_approval", _("Waiting for customer approval")
+    IN_REPAIR = "in_repair", _("In repair")
+    READY = "ready", _("Ready for pickup")
+    RELEASED = "released", _("Released")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# The workflow: which status may follow which. Cancelling is allowed from every state before release.
+TRANSITIONS = {
+    Status.RECEIVED: (Status.DIAGNOSING, Status.CANCELLED),
+    Status.DIAGNOSING: (Status.WAITING_PARTS, Status.WAITING_APPROVAL, Status.IN_REPAIR, Status.CANCELLED),
+    Status.WAITING_PARTS: (Status.IN_REPAIR, Status.CANCELLED),
+    Status.WAITING_APPROVAL: (Status.IN_REPAIR, Status.READY, Status.CANCELLED),
+    Status.IN_REPAIR: (Status.WAITING_PARTS, Status.READY, Status.CANCELLED),
+    Status.READY: (Status.RELEASED, Status.CANCELLED),
+    Status.RELEASED: (),
+    Status.CANCELLED: (),
+}
+CLOSED_STATUSES = (Status.RELEASED, Status.CANCELLED)
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class ServiceItemQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status__in=CLOSED_STATUSES)
+
+    def for_technician(self, user):
+        return self.filter(assigned_to=user)
+
+    def for_logbook(self):
+        """What a row of the logbook shows, in one query."""
+        return self.select_related("assigned_to")
+
+    def status_counts(self):
+        """{status: number of items}, for every status, in one query."""
+        counts = dict.fromkeys(Status.values, 0)
+        counts.update(self.order_by().values_list("status").annotate(n=Count("id")))
+        return counts
+
+    def search(self, text):
+        """Items whose control number, customer name, phone or serial number contains text."""
+        text = text.strip()
+        if not text:
+            return self
+        condition = (
+            Q(customer_name__icontains=text) | Q(customer_phone__icontains=text) | Q(serial_number__icontains=text)
+        )
+        number = ServiceItem.number_from_control_number(text)
+        if number is not None:
+            condition |= Q(pk=number)
+        return self.filter(condition)
+
+
+class ServiceItem(models.Model):
+    """One item a customer left with the shop for service, known to people by its control number."""
+
+    customer_name = models.CharField(_("customer name"), max_length=120)
+    customer_phone = models.CharField(_("customer phone"), max_length=32, validators=[phone_validator])
+    customer_email = models.EmailField(_("customer email"), max_length=254, blank=True)
+    item = models.CharField(_("item"), max_length=120, help_text=_("What it is, e.g. “Regulator first stage”."))
+    item_type = models.CharField(_("item type"), max_length=60, help_text=_("e.g. Regulator, BCD, Laptop."))
+    brand = models.CharField(_("brand"), max_length=60)
+    model = models.CharField(_("model"), max_length=60, blank=True)
+    serial_number = models.CharField(
+        _("serial number"), max_length=60, blank=True, help_text=_("As printed on the item, letters and zeros too.")
+    )
+    requested_service = models.TextField(_("requested service or fault"), max_length=2000)
+    accessories = models.CharField(
+        _("accessories left with the item"), max_length=255, blank=True, help_text=_("e.g. “Case, charger”.")
+    )
+    received_at = models.DateTimeField(_("date received"), default=timezone.now)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="items_received",
+        verbose_name=_("received by"),
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="items_assigned",
+        verbose_name=_("assigned technician"),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.RECEIVED)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority, default=Priority.NORMAL)
+    promised_on = models.DateField(_("promised date"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Optimistic locking: every save through services.update_item() bumps it, so a stale form is detected.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # Sent with the take-in form, so that submitting the same form twice creates one item.
+    intake_token = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+
+    objects = ServiceItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service item")
+        ordering = ["-received_at", "-id"]
+        permissions = [
+            ("change_status_serviceitem", "Can change the status of service items"),
+            ("add_note_serviceitem", "Can add notes to service items"),
+            ("print_slip_serviceitem", "Can print claim slips"),
+            ("cancel_serviceitem", "Can cancel service items"),
+            ("export_serviceitem", "Can export service items as CSV"),
+            ("repair_serviceitem", "Can be assigned service items to repair"),
+        ]
+        indexes = [
+            models.Index(fields=["-received_at", "-id"], name="core_item_received_idx"),
+            models.Index(fields=["status", "-received_at"], name="core_item_status_recv_idx"),
+            models.Index(fields=["assigned_to", "-received_at"], name="core_item_tech_received_idx"),
+            models.Index(fields=["customer_name"], name="core_item_customer_idx"),
+            models.Index(fields=["customer_phone"], name="core_item_phone_idx"),
+            models.Index(fields=["serial_number"], name="core_item_serial_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="core_item_status_valid"),
+            models.CheckConstraint(condition=Q(priority__in=Priority.values), name="core_item_priority_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.control_number} {self.item}"
+
+    def get_absolute_url(self):
+        return reverse("core:item-detail", kwargs={"number": self.pk})
+
+    @property
+    def control_number(self):
+        return self.format_control_number(self.pk) if self.pk else ""
+
+    @staticmethod
+    def format_control_number(number):
+        return f"{settings.CONTROL_NUMBER_PREFIX}-{number:06d}"
+
+    @staticmethod
+    def number_from_control_number(text):
+        """The item number in "SC-000123", "sc123" or "123", or None when text is no control number."""
+        text = text.strip().upper()
+        prefix = settings.CONTROL_NUMBER_PREFIX.upper()
+        if text.startswith(prefix):
+            text = text[len(prefix) :].lstrip("- ")
+        if text.isascii() and text.isdigit() and len(text) <= 12:
+            return int(text)
+        return None
+
+    @property
+    def is_closed(self):
+        return self.status in CLOSED_STATUSES
+
+    def allowed_next_statuses(self):
+        return TRANSITIONS[Status(self.status)]
+
+
+class ServiceEvent(models.Model):
+    """One entry of an item's timeline: taken in, a status change, an assignment, an edit or a note."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Taken in")
+        STATUS = "status", _("Status changed")
+        ASSIGNED = "assigned", _("Assignment changed")
+        EDITED = "edited", _("Details edited")
+        NOTE = "note", _("Note")
+
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    # {field label: [old, new]} for status, assignment and edits; empty for notes.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["item", "-created_at"], name="core_event_item_created_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -1,5 +1,299 @@
-from django.views.generic import TemplateView
+import csv
+import itertools
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView, TemplateView
+
+from core import services
+from core.forms import AssignForm, EditForm, LogbookFilterForm, NoteForm, StatusForm, TakeInForm
+from core.models import ServiceItem, Status
 
 
-class IndexView(TemplateView):
-    template_name = "core/index.html"
+class IndexView(ListView):
+    """The home page: the logbook for staff who may see it, a welcome for everyone else."""
+
+    model = ServiceItem
+    paginate_by = settings.LOGBOOK_PAGE_SIZE
+    template_name = "core/serviceitem_list.html"
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.has_perm("core.view_serviceitem"):
+            return TemplateView.as_view(template_name="core/index.html")(request)
+        self.filter_form = LogbookFilterForm(request.GET)
+        response = super().get(request, *args, **kwargs)
+        if not self.filter_form.is_valid():
+            response.status_code = 400
+        return response
+
+    def get_queryset(self):
+        if not self.filter_form.is_valid():
+            return ServiceItem.objects.none()
+        return self.filter_form.filter(ServiceItem.objects.for_logbook())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        counts = {}
+        if self.filter_form.is_valid():
+            counts = self.filter_form.filter(ServiceItem.objects.all(), by_status=False).status_counts()
+        context["filter_form"] = self.filter_form
+        context["status_counts"] = [(status, counts.get(status.value, 0)) for status in Status]
+        context["current_status"] = self.request.GET.get("status", "")
+        return context
+
+
+class ItemPermissionMixin(PermissionRequiredMixin):
+    """Anonymous visitors go to the login page; logged-in users without the permission get the 403 page."""
+
+    def get_item(self):
+        return get_object_or_404(
+            ServiceItem.objects.select_related("received_by", "assigned_to"), pk=self.kwargs["number"]
+        )
+
+
+class ItemCreateView(ItemPermissionMixin, FormView):
+    permission_required = "core.add_serviceitem"
+    form_class = TakeInForm
+    template_name = "core/serviceitem_form.html"
+
+    def form_valid(self, form):
+        item = form.save(commit=False)
+        item.assigned_to = form.cleaned_data["assigned_to"]
+        item, created = services.take_in(
+            item=item, received_by=self.request.user, intake_token=form.cleaned_data["intake_token"]
+        )
+        if created:
+            messages.success(self.request, _("Item %(number)s taken in.") % {"number": item.control_number})
+        else:
+            messages.info(
+                self.request, _("This form was already saved as %(number)s.") % {"number": item.control_number}
+            )
+        return HttpResponseRedirect(item.get_absolute_url())
+
+
+class ItemDetailView(ItemPermissionMixin, DetailView):
+    permission_required = "core.view_serviceitem"
+    template_name = "core/serviceitem_detail.html"
+    context_object_name = "item"
+
+    def get_object(self, queryset=None):
+        return self.get_item()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, item = self.request.user, self.object
+        context["events"] = item.events.select_related("actor")
+        if user.has_perm("core.change_status_serviceitem") and item.allowed_next_statuses():
+            context.setdefault("status_form", StatusForm(item=item, user=user))
+        if user.has_perm("core.change_serviceitem") and not item.is_closed:
+            context.setdefault("assign_form", AssignForm(initial={"assigned_to": item.assigned_to_id}))
+        if user.has_perm("core.add_note_serviceitem"):
+            context.setdefault("note_form", NoteForm())
+        return context
+
+
+class ItemActionView(ItemPermissionMixin, View):
+    """A POST from a form on the item page. A refusal shows the item page again with the reason (4xx)."""
+
+    http_method_names = ["post"]
+    form_name = ""
+
+    def get_form(self, item):
+        raise NotImplementedError
+
+    def act(self, item, form):
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        item = self.get_item()
+        form = self.get_form(item)
+        if not form.is_valid():
+            return self.refuse(item, form, status=400)
+        try:
+            message = self.act(item, form)
+        except services.LogbookError as error:
+            form.add_error(None, str(error))
+            return self.refuse(item, form, status=409)
+        messages.success(request, message)
+        return redirect(item)
+
+    def refuse(self, item, form, *, status):
+        detail = ItemDetailView(request=self.request, kwargs=self.kwargs, object=item)
+        response = detail.render_to_response(detail.get_context_data(**{self.form_name: form}))
+        response.status_code = status
+        return response
+
+
+class ItemStatusView(ItemActionView):
+    permission_required = "core.change_status_serviceitem"
+    form_name = "status_form"
+
+    def get_form(self, item):
+        return StatusForm(self.request.POST, item=item, user=self.request.user)
+
+    def act(self, item, form):
+        item = services.change_status(
+            item_pk=item.pk,
+            to_status=form.cleaned_data["status"],
+            note=form.cleaned_data["note"],
+            actor=self.request.user,
+        )
+        return _("%(number)s is now “%(status)s”.") % {
+            "number": item.control_number,
+            "status": item.get_status_display(),
+        }
+
+
+class ItemAssignView(ItemActionView):
+    permission_required = "core.change_serviceitem"
+    form_name = "assign_form"
+
+    def get_form(self, item):
+        return AssignForm(self.request.POST)
+
+    def act(self, item, form):
+        technician = form.cleaned_data["assigned_to"]
+        services.assign(item_pk=item.pk, technician=technician, actor=self.request.user)
+        if technician:
+            return _("Assigned to %(name)s.") % {"name": technician}
+        return _("No technician is assigned now.")
+
+
+class ItemNoteView(ItemActionView):
+    permission_required = "core.add_note_serviceitem"
+    form_name = "note_form"
+
+    def get_form(self, item):
+        return NoteForm(self.request.POST)
+
+    def act(self, item, form):
+        services.add_note(item_pk=item.pk, text=form.cleaned_data["text"], actor=self.request.user)
+        return _("Note added.")
+
+
+class ItemUpdateView(ItemPermissionMixin, FormView):
+    permission_required = "core.change_serviceitem"
+    form_class = EditForm
+    template_name = "core/serviceitem_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(self.permission_required):
+            return self.handle_no_permission()
+        self.item = self.get_item()
+        if self.item.is_closed:
+            messages.error(request, _("This item is closed; only notes can be added."))
+            return redirect(self.item)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.item if self.request.method == "GET" else ServiceItem()
+        kwargs["initial"] = {"version": self.item.version}
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(item=self.item, **kwargs)
+
+    def form_valid(self, form):
+        data = {name: form.cleaned_data[name] for name in form._meta.fields}
+        try:
+            services.update_item(
+                item_pk=self.item.pk, data=data, expected_version=form.cleaned_data["version"], actor=self.request.user
+            )
+        except services.StaleEdit as stale:
+            form.data = form.data.copy()
+            form.data["version"] = stale.current.version
+            response = self.render_to_response(self.get_context_data(form=form, stale=stale))
+            response.status_code = 409
+            return response
+        except services.LogbookError as error:
+            messages.error(self.request, str(error))
+            return redirect(self.item)
+        messages.success(self.request, _("%(number)s saved.") % {"number": self.item.control_number})
+        return redirect(self.item)
+
+
+class ItemSlipView(ItemPermissionMixin, DetailView):
+    permission_required = "core.print_slip_serviceitem"
+    template_name = "core/serviceitem_slip.html"
+    context_object_name = "item"
+
+    def get_object(self, queryset=None):
+        return self.get_item()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(shop_contact=settings.SHOP_CONTACT, terms=settings.CLAIM_SLIP_TERMS, **kwargs)
+
+
+class ItemDeleteView(ItemPermissionMixin, DetailView):
+    permission_required = "core.delete_serviceitem"
+    template_name = "core/serviceitem_confirm_delete.html"
+    context_object_name = "item"
+
+    def get_object(self, queryset=None):
+        return self.get_item()
+
+    def post(self, request, *args, **kwargs):
+        item = self.get_item()
+        try:
+            number = services.delete_mistaken(item_pk=item.pk, actor=request.user)
+        except services.LogbookError as error:
+            messages.error(request, str(error))
+            return redirect(item)
+        messages.success(request, _("%(number)s was deleted.") % {"number": number})
+        return redirect("core:index")
+
+
+class Echo:
+    """A file-like object whose write() hands the line back, for csv.writer in a streamed response."""
+
+    def write(self, value):
+        return value
+
+
+def spreadsheet_safe(value):
+    """Neutralise a cell a spreadsheet would run as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+class ItemExportView(ItemPermissionMixin, View):
+    permission_required = "core.export_serviceitem"
+    HEADER = [
+        "Control no.", "Customer", "Phone", "Email", "Item", "Item type", "Brand", "Model", "Serial number",
+        "Requested service", "Accessories", "Status", "Priority", "Received", "Received by", "Assigned to",
+        "Promised",
+    ]  # fmt: skip
+
+    def get(self, request, *args, **kwargs):
+        form = LogbookFilterForm(request.GET)
+        if not form.is_valid():
+            # The logbook page shows what is wrong with the filters, with a 400.
+            return IndexView.as_view()(request)
+        items = form.filter(ServiceItem.objects.select_related("received_by", "assigned_to"))
+        writer = csv.writer(Echo())
+        rows = (writer.writerow([spreadsheet_safe(cell) for cell in self.row(item)]) for item in items.iterator(2000))
+        filename = f"logbook-{timezone.localdate():%Y-%m-%d}.csv"
+        response = StreamingHttpResponse(
+            itertools.chain([writer.writerow(self.HEADER)], rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    @staticmethod
+    def row(item):
+        return [
+            item.control_number, item.customer_name, item.customer_phone, item.customer_email, item.item,
+            item.item_type, item.brand, item.model, item.serial_number, item.requested_service, item.accessories,
+            item.get_status_display(), item.get_priority_display(),
+            timezone.localtime(item.received_at).strftime("%Y-%m-%d %H:%M"), item.received_by, item.assigned_to or "",
+            item.promised_on.isoformat() if item.promised_on else "",
+        ]  # fmt: skip

@@ -170,3 +170,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# The logbook
+# ------------------------------------------------------------------------------
+CONTROL_NUMBER_PREFIX = env("CONTROL_NUMBER_PREFIX", default="SC")
+SHOP_CONTACT = env("SHOP_CONTACT", default="123 Harbour Road · +1 555 0100 · service@example.com")
+CLAIM_SLIP_TERMS = env(
+    "CLAIM_SLIP_TERMS",
+    default="Bring this slip to collect your item. Items not collected within 90 days may be disposed of.",
+)
+LOGBOOK_PAGE_SIZE = 25

@@ -1,0 +1,163 @@
+"""Writes to the logbook. Each one is atomic and leaves an entry in the item's timeline."""
+
+import datetime
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.models import ServiceEvent, ServiceItem, Status
+
+
+class LogbookError(Exception):
+    """A write the logbook refuses; the message is for the user."""
+
+
+class StaleEdit(LogbookError):
+    """Someone else saved the item after this form was opened."""
+
+    def __init__(self, current, changes):
+        self.current = current
+        self.changes = changes  # {field label: [what the form saw, what is saved now]}
+        super().__init__(_("Someone else saved this item after you opened the form. Your changes were not saved."))
+
+
+def _describe(item, field_name):
+    """What a person should read for one field's value."""
+    field = item._meta.get_field(field_name)
+    value = getattr(item, field_name)
+    if value is None or value == "":
+        return ""
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _label(item, field_name):
+    return str(item._meta.get_field(field_name).verbose_name).capitalize()
+
+
+def _lock(item_pk):
+    return ServiceItem.objects.select_for_update().select_related("assigned_to").get(pk=item_pk)
+
+
+def take_in(*, item: ServiceItem, received_by, intake_token: uuid.UUID) -> tuple[ServiceItem, bool]:
+    """Save a new item taken in at the counter. Returns (item, created).
+
+    The same intake_token twice (a double click, or back and resubmit) returns the first item, created=False.
+    """
+    item.received_by = received_by
+    item.intake_token = intake_token
+    item.status = Status.RECEIVED
+    try:
+        with transaction.atomic():
+            item.save()
+            ServiceEvent.objects.create(item=item, actor=received_by, kind=ServiceEvent.Kind.CREATED)
+    except IntegrityError:
+        existing = ServiceItem.objects.filter(intake_token=intake_token).first()
+        if existing is None:
+            raise
+        return existing, False
+    return item, True
+
+
+@transaction.atomic
+def change_status(*, item_pk: int, to_status: str, actor, note: str = "") -> ServiceItem:
+    item = _lock(item_pk)
+    if to_status not in item.allowed_next_statuses():
+        raise LogbookError(
+            _("An item that is “%(current)s” can’t go to “%(new)s”.")
+            % {"current": item.get_status_display(), "new": dict(Status.choices).get(to_status, to_status)}
+        )
+    if to_status == Status.CANCELLED and not actor.has_perm("core.cancel_serviceitem"):
+        raise LogbookError(_("Only a manager can cancel an item."))
+    old = item.get_status_display()
+    item.status = to_status
+    item.version += 1
+    item.save(update_fields=["status", "version", "updated_at"])
+    ServiceEvent.objects.create(
+        item=item,
+        actor=actor,
+        kind=ServiceEvent.Kind.STATUS,
+        changes={_label(item, "status"): [old, item.get_status_display()]},
+        note=note,
+    )
+    return item
+
+
+@transaction.atomic
+def assign(*, item_pk: int, technician, actor) -> ServiceItem:
+    item = _lock(item_pk)
+    if item.is_closed:
+        raise LogbookError(_("This item is closed; only notes can be added."))
+    if item.assigned_to_id == (technician.pk if technician else None):
+        return item
+    old = str(item.assigned_to or "")
+    item.assigned_to = technician
+    item.version += 1
+    item.save(update_fields=["assigned_to", "version", "updated_at"])
+    ServiceEvent.objects.create(
+        item=item,
+        actor=actor,
+        kind=ServiceEvent.Kind.ASSIGNED,
+        changes={_label(item, "assigned_to"): [old, str(technician or "")]},
+    )
+    return item
+
+
+@transaction.atomic
+def update_item(*, item_pk: int, data: dict, expected_version: int, actor) -> ServiceItem:
+    """Save edited fields, unless the item changed since the form was opened (version) or is closed."""
+    item = _lock(item_pk)
+    if item.is_closed:
+        raise LogbookError(_("This item is closed; only notes can be added."))
+    if item.version != expected_version:
+        raise StaleEdit(item, _changes_since(item, data))
+    changes = {}
+    for name, value in data.items():
+        before = _describe(item, name)
+        setattr(item, name, value)
+        after = _describe(item, name)
+        if before != after:
+            changes[_label(item, name)] = [before, after]
+    if not changes:
+        return item
+    item.version += 1
+    item.save()
+    ServiceEvent.objects.create(item=item, actor=actor, kind=ServiceEvent.Kind.EDITED, changes=changes)
+    return item
+
+
+def _changes_since(current, data):
+    """{label: [the user's value, the saved value]} for fields where they differ: what a stale form missed."""
+    submitted = ServiceItem(**data)
+    differences = {}
+    for name in data:
+        mine, saved = _describe(submitted, name), _describe(current, name)
+        if mine != saved:
+            differences[_label(current, name)] = [mine, saved]
+    return differences
+
+
+@transaction.atomic
+def add_note(*, item_pk: int, text: str, actor) -> ServiceEvent:
+    item = _lock(item_pk)
+    return ServiceEvent.objects.create(item=item, actor=actor, kind=ServiceEvent.Kind.NOTE, note=text)
+
+
+@transaction.atomic
+def delete_mistaken(*, item_pk: int, actor) -> str:
+    """Delete an item entered by mistake. Only items nobody has worked on yet can go; others are cancelled."""
+    item = _lock(item_pk)
+    if item.status != Status.RECEIVED or item.events.exclude(kind=ServiceEvent.Kind.CREATED).exists():
+        raise LogbookError(
+            _("Only an item entered by mistake, with no work recorded on it, can be deleted. Cancel it instead.")
+        )
+    number = item.control_number
+    item.delete()
+    return number
