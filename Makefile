@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 ADDRESS ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt migrate superuser install install-dev check
+.PHONY: help run test lint fmt migrate superuser demo install install-dev check
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,6 +36,10 @@ migrate: install .env ## Apply database migrations
 
 run: migrate ## Set up (venv, .env, database) and serve on http://127.0.0.1:8000
 	$(MANAGE) runserver $(ADDRESS)
+
+DEMO_ITEMS ?= 5000
+demo: migrate ## Fill the database with demo staff and $(DEMO_ITEMS) items (prints the passwords)
+	$(MANAGE) seed_demo --items $(DEMO_ITEMS)
 
 superuser: migrate ## Create an administrator account
 	$(MANAGE) createsuperuser

@@ -5,6 +5,7 @@ import os
 import pytest
 
 from accounts.tests.factories import UserFactory
+from core.tests.factories import staff_user
 
 
 @pytest.fixture(autouse=True)
@@ -35,3 +36,18 @@ def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("CI") and reporter and reporter.stats.get("skipped") and session.exitstatus == 0:
         reporter.write_line("CI: skipped tests count as failures here.", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture
+def front_desk(db):
+    return staff_user("Front desk", username="desk")
+
+
+@pytest.fixture
+def technician(db):
+    return staff_user("Technicians", username="tech")
+
+
+@pytest.fixture
+def manager(db):
+    return staff_user("Managers", username="boss")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DetailView, UpdateView
 
 from accounts.forms import LoginForm, ProfileForm, RegistrationForm
+from core.views import InvalidFormStatusMixin
 
 
 class AnonymousOnlyMixin:
@@ -23,7 +24,7 @@ class AnonymousOnlyMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-class RegisterView(AnonymousOnlyMixin, CreateView):
+class RegisterView(AnonymousOnlyMixin, InvalidFormStatusMixin, CreateView):
     form_class = RegistrationForm
     template_name = "accounts/register.html"
     success_url = reverse_lazy("accounts:login")
@@ -40,7 +41,7 @@ class RegisterView(AnonymousOnlyMixin, CreateView):
         return HttpResponseRedirect(self.get_success_url())
 
 
-class LoginView(auth_views.LoginView):
+class LoginView(InvalidFormStatusMixin, auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
@@ -65,7 +66,7 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
-class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
+class ProfileView(LoginRequiredMixin, SuccessMessageMixin, InvalidFormStatusMixin, UpdateView):
     form_class = ProfileForm
     template_name = "accounts/profile.html"
     success_url = reverse_lazy("accounts:profile")

@@ -115,11 +115,16 @@ class ServiceItemForm(BootstrapFormMixin, forms.ModelForm):
         return cleaned
 
 
+# A hidden field that arrives missing or altered: the page was not the one we sent.
+_EXPIRED = _("This form is out of date. Reload the page and enter your changes again.")
+FORM_EXPIRED_MESSAGES = {"required": _EXPIRED, "invalid": _EXPIRED, "min_value": _EXPIRED}
+
+
 class TakeInForm(ServiceItemForm):
     assigned_to = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Assigned technician"), empty_label=_("Not assigned yet")
     )
-    intake_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    intake_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, error_messages=FORM_EXPIRED_MESSAGES)
 
     field_order = ["customer_name", "customer_phone", "customer_email", "item", "item_type", "brand", "model"]
 
@@ -130,7 +135,7 @@ class TakeInForm(ServiceItemForm):
 
 
 class EditForm(ServiceItemForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages=FORM_EXPIRED_MESSAGES)
 
 
 class StatusForm(BootstrapFormMixin, forms.Form):

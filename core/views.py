@@ -1,5 +1,6 @@
 import csv
 import itertools
+from http import HTTPStatus
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,6 +17,15 @@ from core.forms import AssignForm, EditForm, LogbookFilterForm, NoteForm, Status
 from core.models import ServiceItem, Status
 
 
+class InvalidFormStatusMixin:
+    """A form sent back with errors answers 400, so that bad input is never reported as a success."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = HTTPStatus.BAD_REQUEST
+        return response
+
+
 class IndexView(ListView):
     """The home page: the logbook for staff who may see it, a welcome for everyone else."""
 
@@ -29,7 +39,7 @@ class IndexView(ListView):
         self.filter_form = LogbookFilterForm(request.GET)
         response = super().get(request, *args, **kwargs)
         if not self.filter_form.is_valid():
-            response.status_code = 400
+            response.status_code = HTTPStatus.BAD_REQUEST
         return response
 
     def get_queryset(self):
@@ -57,7 +67,7 @@ class ItemPermissionMixin(PermissionRequiredMixin):
         )
 
 
-class ItemCreateView(ItemPermissionMixin, FormView):
+class ItemCreateView(ItemPermissionMixin, InvalidFormStatusMixin, FormView):
     permission_required = "core.add_serviceitem"
     form_class = TakeInForm
     template_name = "core/serviceitem_form.html"
@@ -114,12 +124,12 @@ class ItemActionView(ItemPermissionMixin, View):
         item = self.get_item()
         form = self.get_form(item)
         if not form.is_valid():
-            return self.refuse(item, form, status=400)
+            return self.refuse(item, form, status=HTTPStatus.BAD_REQUEST)
         try:
             message = self.act(item, form)
         except services.LogbookError as error:
             form.add_error(None, str(error))
-            return self.refuse(item, form, status=409)
+            return self.refuse(item, form, status=HTTPStatus.CONFLICT)
         messages.success(request, message)
         return redirect(item)
 
@@ -177,7 +187,7 @@ class ItemNoteView(ItemActionView):
         return _("Note added.")
 
 
-class ItemUpdateView(ItemPermissionMixin, FormView):
+class ItemUpdateView(ItemPermissionMixin, InvalidFormStatusMixin, FormView):
     permission_required = "core.change_serviceitem"
     form_class = EditForm
     template_name = "core/serviceitem_form.html"
@@ -210,7 +220,7 @@ class ItemUpdateView(ItemPermissionMixin, FormView):
             form.data = form.data.copy()
             form.data["version"] = stale.current.version
             response = self.render_to_response(self.get_context_data(form=form, stale=stale))
-            response.status_code = 409
+            response.status_code = HTTPStatus.CONFLICT
             return response
         except services.LogbookError as error:
             messages.error(self.request, str(error))

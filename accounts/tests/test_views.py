@@ -54,7 +54,7 @@ def test_registration_creates_the_user_and_congratulates_on_the_login_page(clien
 
 def test_failed_registration_keeps_what_was_typed_but_not_the_password(client):
     response = client.post(REGISTER_URL, register_data(password2="different-passphrase-9"))
-    assert response.status_code == HTTPStatus.OK
+    assert response.status_code == HTTPStatus.BAD_REQUEST
     assert 'value="newdiver"' in response.text
     assert 'value="newdiver@example.com"' in response.text
     assert GOOD_PASSWORD not in response.text
@@ -64,14 +64,14 @@ def test_failed_registration_keeps_what_was_typed_but_not_the_password(client):
 def test_registration_with_a_username_taken_in_other_case_shows_a_field_error(client):
     UserFactory(username="NewDiver")
     response = client.post(REGISTER_URL, register_data())
-    assert response.status_code == HTTPStatus.OK
+    assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "A user with that username already exists." in response.text
     assert User.objects.filter(username__iexact="newdiver").count() == 1
 
 
 def test_registration_with_markup_shows_it_as_text(client):
     response = client.post(REGISTER_URL, register_data(username="<script>alert(1)</script>"))
-    assert response.status_code == HTTPStatus.OK
+    assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "<script>alert(1)</script>" not in response.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
 
@@ -82,7 +82,7 @@ def test_logged_in_user_opening_register_goes_to_the_index(user_client):
     assert response.url == reverse("core:index")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_simultaneous_registrations_of_one_name_make_one_account_and_one_field_error():
     start = threading.Barrier(2)
     responses = []
@@ -101,8 +101,8 @@ def test_simultaneous_registrations_of_one_name_make_one_account_and_one_field_e
         thread.join()
 
     statuses = sorted(response.status_code for response in responses)
-    assert statuses == [HTTPStatus.OK, HTTPStatus.FOUND]
-    refused = next(response for response in responses if response.status_code == HTTPStatus.OK)
+    assert statuses == [HTTPStatus.FOUND, HTTPStatus.BAD_REQUEST]
+    refused = next(response for response in responses if response.status_code == HTTPStatus.BAD_REQUEST)
     assert "A user with that username already exists." in refused.text
     assert User.objects.filter(username__iexact="twin").count() == 1
 
@@ -139,7 +139,7 @@ def test_unknown_user_wrong_password_and_inactive_user_get_the_same_answer(clien
         client.post(LOGIN_URL, {"username": "gone", "password": password}),
     ]
     for answer in answers:
-        assert answer.status_code == HTTPStatus.OK
+        assert answer.status_code == HTTPStatus.BAD_REQUEST
         assert INVALID_LOGIN in answer.text
         assert "_auth_user_id" not in client.session
     names = ["nobody", "active", "gone"]
@@ -153,7 +153,7 @@ def test_unknown_user_wrong_password_and_inactive_user_get_the_same_answer(clien
 @pytest.mark.parametrize("data", [{}, {"username": "", "password": ""}, {"username": "x" * 300, "password": "p"}])
 def test_login_with_empty_or_over_long_input_is_a_form_error(client, data):
     response = client.post(LOGIN_URL, data)
-    assert response.status_code == HTTPStatus.OK
+    assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "_auth_user_id" not in client.session
     assert 'aria-invalid="true"' in response.text
 
@@ -273,7 +273,7 @@ def test_profile_cannot_change_username_or_email(user_client, user):
 
 def test_profile_with_over_long_name_is_a_form_error(user_client):
     response = user_client.post("/accounts/profile/", {"first_name": "x" * 200, "last_name": ""})
-    assert response.status_code == HTTPStatus.OK
+    assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "Ensure this value has at most 150 characters" in response.text
 
 

@@ -1,0 +1,72 @@
+from http import HTTPStatus
+
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts.tests.factories import UserFactory
+from core.models import ServiceEvent
+from core.tests.factories import ServiceItemFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_item_changelist_searches_and_filters(admin_client):
+    ServiceItemFactory(customer_name="Rosa Reyes")
+    ServiceItemFactory(customer_name="Other Person")
+    response = admin_client.get("/admin/core/serviceitem/", {"q": "reyes"})
+    assert response.status_code == HTTPStatus.OK
+    assert "Rosa Reyes" in response.text
+    assert "Other Person" not in response.text
+    assert "By status" in response.text
+
+
+def test_item_admin_shows_history_read_only(admin_client):
+    item = ServiceItemFactory()
+    ServiceEvent.objects.create(item=item, kind=ServiceEvent.Kind.NOTE, note="Seen in admin")
+    response = admin_client.get(f"/admin/core/serviceitem/{item.pk}/change/")
+    assert response.status_code == HTTPStatus.OK
+    assert "Seen in admin" in response.text
+    assert 'name="customer_name"' not in response.text  # read-only: changes go through the logbook pages
+
+
+def test_item_admin_cannot_add_or_delete(admin_client):
+    item = ServiceItemFactory()
+    assert admin_client.get("/admin/core/serviceitem/add/").status_code == HTTPStatus.FORBIDDEN
+    assert admin_client.get(f"/admin/core/serviceitem/{item.pk}/delete/").status_code == HTTPStatus.FORBIDDEN
+
+
+def test_manager_can_grant_access_but_not_superuser_rights(client, manager):
+    manager.is_staff = True
+    manager.save()
+    client.force_login(manager)
+    clerk = UserFactory()
+    page = client.get(f"/admin/accounts/user/{clerk.pk}/change/")
+    assert page.status_code == HTTPStatus.OK
+    assert 'name="groups"' in page.text
+    assert 'name="is_superuser"' not in page.text
+    boss = UserFactory(is_superuser=True, is_staff=True)
+    assert client.get(f"/admin/accounts/user/{boss.pk}/password/").status_code == HTTPStatus.FORBIDDEN
+
+
+def test_manager_puts_a_new_user_in_the_front_desk_group_and_they_see_the_logbook(client, manager):
+    manager.is_staff = True
+    manager.save()
+    client.force_login(manager)
+    clerk = UserFactory(username="newclerk", email="newclerk@example.com")
+    desk = Group.objects.get(name="Front desk")
+    response = client.post(
+        f"/admin/accounts/user/{clerk.pk}/change/",
+        {"username": "newclerk", "email": "newclerk@example.com", "first_name": "", "last_name": "",
+         "is_active": "on", "groups": [desk.pk]},
+    )  # fmt: skip
+    assert response.status_code == HTTPStatus.FOUND, response.context["adminform"].form.errors
+    clerk.refresh_from_db()
+    assert not clerk.is_superuser
+    client.force_login(clerk)
+    assert "Take in an item" in client.get("/").text
