@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 ADDRESS ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt migrate superuser demo install install-dev check
+.PHONY: help run serve test lint fmt migrate superuser demo install install-dev check
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,11 @@ run: migrate ## Set up (venv, .env, database) and serve on http://127.0.0.1:8000
 DEMO_ITEMS ?= 5000
 demo: migrate ## Fill the database with demo staff and $(DEMO_ITEMS) items (prints the passwords)
 	$(MANAGE) seed_demo --items $(DEMO_ITEMS)
+
+# Production-like on this machine: DEBUG off, static files collected for WhiteNoise, gunicorn (gunicorn.conf.py).
+serve: migrate ## Serve as in production: DEBUG off, gunicorn, WhiteNoise (http://127.0.0.1:8000)
+	DJANGO_DEBUG=off $(MANAGE) collectstatic --no-input -v0
+	DJANGO_DEBUG=off $(BIN)/gunicorn service_center.wsgi -c gunicorn.conf.py
 
 superuser: migrate ## Create an administrator account
 	$(MANAGE) createsuperuser

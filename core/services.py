@@ -43,7 +43,7 @@ def _label(item, field_name):
 
 
 def _lock(item_pk):
-    return ServiceItem.objects.select_for_update().select_related("assigned_to").get(pk=item_pk)
+    return ServiceItem.objects.select_for_update().get(pk=item_pk)
 
 
 def take_in(*, item: ServiceItem, received_by, intake_token: uuid.UUID) -> tuple[ServiceItem, bool]:

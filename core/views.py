@@ -1,20 +1,64 @@
 import csv
 import itertools
+import sys
 from http import HTTPStatus
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import HttpResponseRedirect, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.core.cache import cache
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views import View
+from django.views import View, defaults
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from core import services
 from core.forms import AssignForm, EditForm, LogbookFilterForm, NoteForm, StatusForm, TakeInForm
 from core.models import ServiceItem, Status
+
+DATABASE_RETRY_SECONDS = 30
+
+
+def server_error(request):
+    """The 500 page; when the cause is an unreachable database, a 503 that says to try again shortly."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        response = render(request, "503.html", status=HTTPStatus.SERVICE_UNAVAILABLE)
+        response["Retry-After"] = str(DATABASE_RETRY_SECONDS)
+        return response
+    return defaults.server_error(request)
+
+
+def csrf_failure(request, reason=""):
+    """A form refused because its security token was missing or stale: say what to do about it."""
+    return render(request, "403_csrf.html", status=HTTPStatus.FORBIDDEN)
+
+
+def healthz(request):
+    """The process is up. Touches neither the database nor the cache."""
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request):
+    """The process can serve pages: the database and the cache answer. 503 with the reasons otherwise."""
+    problems = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as error:
+        problems["database"] = error.__class__.__name__
+    try:
+        cache.set("readyz", "ok", 5)
+        if cache.get("readyz") != "ok":
+            problems["cache"] = "value not stored"
+    except Exception as error:  # every cache backend raises its own errors
+        problems["cache"] = error.__class__.__name__
+    if problems:
+        return JsonResponse({"status": "unavailable", "problems": problems}, status=HTTPStatus.SERVICE_UNAVAILABLE)
+    return JsonResponse({"status": "ok"})
 
 
 class InvalidFormStatusMixin:

@@ -5,6 +5,7 @@ https://docs.djangoproject.com/en/5.2/ref/settings/ for what each Django setting
 """
 
 import sys
+from email.utils import getaddresses
 from pathlib import Path
 
 import environ
@@ -71,7 +72,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -116,6 +119,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, so that tests with threads see one database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+else:
+    # Keep connections open between requests, and check them before use so a restarted server is survived.
+    # https://docs.djangoproject.com/en/5.2/ref/databases/#persistent-connections
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+
+# Cache and sessions
+# ------------------------------------------------------------------------------
+# REDIS_URL (e.g. redis://127.0.0.1:6379/0) shares the cache, the sessions and the login counters between app
+# servers; without it each process keeps its own cache in memory and sessions live in the database.
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "service_center",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Authentication
@@ -149,6 +177,12 @@ SESSION_COOKIE_AGE = REMEMBER_ME_SECONDS
 
 # Email
 # ------------------------------------------------------------------------------
+# EMAIL_URL: consolemail:// prints mail (development), smtp+tls://user:password@host:587 sends it.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Service Center <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# People who get a mail with the traceback when a page fails: "Ann <ann@example.com>, Bo <bo@example.com>".
+ADMINS = getaddresses([env("DJANGO_ADMINS", default="")])
 # Look the domain up in DNS when someone registers (off by default: it needs a network).
 EMAIL_CHECK_DELIVERABILITY = env.bool("EMAIL_CHECK_DELIVERABILITY", default=False)
 
@@ -167,9 +201,52 @@ USE_TZ = True
 
 # Static files
 # ------------------------------------------------------------------------------
+# WhiteNoise serves them from the app. With DEBUG off they are collected with hashed, compressed names and sent
+# with far-future cache headers (`manage.py collectstatic` first). https://whitenoise.readthedocs.io/
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# Errors and logging
+# ------------------------------------------------------------------------------
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "service_center.logging.NoFormDataReporterFilter"
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+# "json" for one JSON object a line (production, log collectors); "text" for people.
+LOG_FORMAT = env("LOG_FORMAT", default="text" if DEBUG else "json")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_id": {"()": "service_center.logging.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "service_center.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.request": {"handlers": ["console", "mail_admins"], "level": "WARNING", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}
 
 # The logbook
 # ------------------------------------------------------------------------------

@@ -6,3 +6,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("core.urls")),
 ]
+
+handler500 = "core.views.server_error"

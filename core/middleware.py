@@ -1,0 +1,45 @@
+import contextvars
+import logging
+import re
+import time
+import uuid
+
+# The current request's id, for every log line written while it is handled.
+request_id_var = contextvars.ContextVar("request_id", default="-")
+
+_TRUSTED_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+access_log = logging.getLogger("service_center.access")
+
+
+class RequestIdMiddleware:
+    """Gives each request an id (a load balancer's X-Request-ID when it looks sane) and returns it in a header.
+
+    Writes one access line per request: method, path without the query string (searches carry customers'
+    names), status, duration and user id; the request id is added to it, as to every line, by the log filter.
+    """
+
+    header = "X-Request-ID"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get(self.header, "")
+        request.id = incoming if _TRUSTED_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request.id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response[self.header] = request.id
+            user = getattr(request, "user", None)
+            access_log.info(
+                "%s %s %s %.1fms user=%s",
+                request.method,
+                request.path,
+                response.status_code,
+                (time.perf_counter() - started) * 1000,
+                user.pk if user is not None and user.is_authenticated else "-",
+            )
+        finally:
+            request_id_var.reset(token)
+        return response

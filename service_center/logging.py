@@ -1,0 +1,40 @@
+"""Log formatting: one line per event, JSON in production, each with the request id."""
+
+import datetime
+import json
+import logging
+
+from django.views.debug import SafeExceptionReporterFilter
+
+from core.middleware import request_id_var
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record):
+        record.request_id = request_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record):
+        entry = {
+            "time": datetime.datetime.fromtimestamp(record.created, tz=datetime.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class NoFormDataReporterFilter(SafeExceptionReporterFilter):
+    """Error reports (the log, mails to ADMINS) never carry what was typed into a form: customers' data stays out."""
+
+    def get_post_parameters(self, request):
+        if request is None:
+            return {}
+        return dict.fromkeys(request.POST, self.cleansed_substitute)
