@@ -4,6 +4,8 @@ import re
 import time
 import uuid
 
+from django.utils.functional import empty
+
 # The current request's id, for every log line written while it is handled.
 request_id_var = contextvars.ContextVar("request_id", default="-")
 
@@ -31,15 +33,23 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response[self.header] = request.id
-            user = getattr(request, "user", None)
             access_log.info(
                 "%s %s %s %.1fms user=%s",
                 request.method,
                 request.path,
                 response.status_code,
                 (time.perf_counter() - started) * 1000,
-                user.pk if user is not None and user.is_authenticated else "-",
+                _user_id(request),
             )
         finally:
             request_id_var.reset(token)
         return response
+
+
+def _user_id(request):
+    """The user's id if the view already looked the user up; never a query of its own (/healthz makes none)."""
+    user = getattr(request, "user", None)
+    user = getattr(user, "_wrapped", user)
+    if user is None or user is empty or not user.is_authenticated:
+        return "-"
+    return user.pk

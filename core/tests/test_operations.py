@@ -1,0 +1,117 @@
+"""Health checks, request ids, logs and error pages: what the people who run the site rely on."""
+
+import json
+import logging
+from http import HTTPStatus
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+from django.test import Client, RequestFactory, override_settings
+
+from service_center.logging import JsonFormatter, NoFormDataReporterFilter
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_answers_without_touching_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == HTTPStatus.OK
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_checks_database_and_cache(client):
+    response = client.get("/readyz")
+    assert response.status_code == HTTPStatus.OK
+    assert response.json() == {"status": "ok"}
+
+
+@override_settings(
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+)
+def test_readyz_is_503_when_the_cache_is_unreachable(client):
+    response = client.get("/readyz")
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert "cache" in response.json()["problems"]
+
+
+def test_readyz_is_503_when_the_database_fails(client):
+    with mock.patch("core.views.connection.cursor", side_effect=OperationalError("connection refused")):
+        response = client.get("/readyz")
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response.json()["problems"] == {"database": "OperationalError"}
+
+
+def test_a_page_that_loses_the_database_answers_503_with_retry_after(user):
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    with mock.patch("core.views.IndexView.get", side_effect=OperationalError("server closed the connection")):
+        response = client.get("/")
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response["Retry-After"] == "30"
+    assert "We’ll be back in a moment" in response.text
+    assert "Traceback" not in response.text
+
+
+def test_any_other_failure_is_a_plain_500_page(user):
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    with mock.patch("core.views.IndexView.get", side_effect=RuntimeError("bug")):
+        response = client.get("/")
+    assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
+    assert "Something went wrong on our side" in response.text
+    assert "bug" not in response.text
+
+
+def test_every_response_carries_a_request_id(client):
+    first, second = client.get("/"), client.get("/no-such-page/")
+    assert len(first["X-Request-ID"]) == 32
+    assert first["X-Request-ID"] != second["X-Request-ID"]
+
+
+def test_a_sane_incoming_request_id_is_kept_and_a_hostile_one_replaced(client):
+    assert client.get("/", headers={"X-Request-ID": "lb-1234abcd"})["X-Request-ID"] == "lb-1234abcd"
+    replaced = client.get("/", headers={"X-Request-ID": "<script>alert(1)</script>"})["X-Request-ID"]
+    assert "<" not in replaced
+    assert len(replaced) == 32
+
+
+def test_access_line_has_the_request_id_and_no_query_string(client, caplog):
+    with caplog.at_level(logging.INFO, logger="service_center.access"):
+        response = client.get("/?q=Rosa+Reyes")
+    line = next(record for record in caplog.records if record.name == "service_center.access")
+    assert line.getMessage().startswith("GET / 200 ")
+    assert "Rosa" not in line.getMessage()
+    assert line.request_id == response["X-Request-ID"]
+
+
+def test_json_log_lines_are_one_object_each():
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed %s", ("once",), None)
+    record.request_id = "abc12345"
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["message"] == "failed once"
+    assert entry["request_id"] == "abc12345"
+    assert entry["level"] == "ERROR"
+
+
+def test_error_reports_never_carry_form_data():
+    request = RequestFactory().post("/items/new/", {"customer_name": "Rosa Reyes", "customer_phone": "555 0100"})
+    cleaned = NoFormDataReporterFilter().get_post_parameters(request)
+    assert set(cleaned) == {"customer_name", "customer_phone"}
+    assert "Rosa Reyes" not in json.dumps(cleaned)
+
+
+def test_csrf_failure_page_explains_what_to_do(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    response = client.post("/accounts/logout/")
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert "This form has expired" in response.text
+    assert "reload the page" in response.text
+
+
+def test_static_files_are_served_by_the_site(client):
+    response = client.get("/static/css/site.css")
+    assert response.status_code == HTTPStatus.OK
+    assert b"status-badge" in b"".join(response.streaming_content)
