@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 
 from accounts.tests.factories import UserFactory
 from core.tests.factories import staff_user
@@ -12,6 +13,13 @@ from core.tests.factories import staff_user
 def _fast_password_hashing(settings):
     # Argon2id at production strength would cost tens of milliseconds per hash; tests hash thousands.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # With Redis the cache outlives a test; nothing one test counts or caches may leak into the next.
+    yield
+    cache.clear()
 
 
 @pytest.fixture
