@@ -1,4 +1,5 @@
 import csv
+import hashlib
 import itertools
 import sys
 from http import HTTPStatus
@@ -7,17 +8,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.cache import cache
+from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View, defaults
-from django.views.generic import DetailView, FormView, ListView, TemplateView
+from django.views.generic import DetailView, FormView
 
 from core import services
 from core.forms import AssignForm, EditForm, LogbookFilterForm, NoteForm, StatusForm, TakeInForm
-from core.models import ServiceItem, Status
+from core.models import LogbookRevision, ServiceItem, Status
 
 DATABASE_RETRY_SECONDS = 30
 
@@ -70,36 +75,51 @@ class InvalidFormStatusMixin:
         return response
 
 
-class IndexView(ListView):
-    """The home page: the logbook for staff who may see it, a welcome for everyone else."""
+class IndexView(View):
+    """The home page: the logbook for staff who may see it, a welcome for everyone else.
 
-    model = ServiceItem
-    paginate_by = settings.LOGBOOK_PAGE_SIZE
+    The list itself (counts, rows, pages) is the same for every member of staff, so it is rendered once per
+    search and logbook revision and then served from the cache; any saved or deleted item starts a new revision.
+    """
+
     template_name = "core/serviceitem_list.html"
+    cache_seconds = 600
 
     def get(self, request, *args, **kwargs):
         if not request.user.has_perm("core.view_serviceitem"):
-            return TemplateView.as_view(template_name="core/index.html")(request)
-        self.filter_form = LogbookFilterForm(request.GET)
-        response = super().get(request, *args, **kwargs)
-        if not self.filter_form.is_valid():
-            response.status_code = HTTPStatus.BAD_REQUEST
-        return response
+            return render(request, "core/index.html")
+        form = LogbookFilterForm(request.GET)
+        if not form.is_valid():
+            return render(request, self.template_name, {"filter_form": form}, status=HTTPStatus.BAD_REQUEST)
+        return render(request, self.template_name, {"filter_form": form, "logbook": self.logbook(request, form)})
 
-    def get_queryset(self):
-        if not self.filter_form.is_valid():
-            return ServiceItem.objects.none()
-        return self.filter_form.filter(ServiceItem.objects.for_logbook())
+    def logbook(self, request, form):
+        query = urlencode(sorted(request.GET.lists()), doseq=True)
+        key = f"logbook:{LogbookRevision.current()}:{hashlib.sha256(query.encode()).hexdigest()}"
+        parts = cache.get(key)
+        if parts is None:
+            context = self.logbook_context(request, form)
+            parts = {
+                "counts": render_to_string("core/includes/logbook_counts.html", context, request),
+                "table": render_to_string("core/includes/logbook_table.html", context, request),
+            }
+            cache.set(key, parts, self.cache_seconds)
+        return {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308 (our own rendered templates)
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        counts = {}
-        if self.filter_form.is_valid():
-            counts = self.filter_form.filter(ServiceItem.objects.all(), by_status=False).status_counts()
-        context["filter_form"] = self.filter_form
-        context["status_counts"] = [(status, counts.get(status.value, 0)) for status in Status]
-        context["current_status"] = self.request.GET.get("status", "")
-        return context
+    def logbook_context(self, request, form):
+        paginator = Paginator(form.filter(ServiceItem.objects.for_logbook()), settings.LOGBOOK_PAGE_SIZE)
+        try:
+            page = paginator.page(request.GET.get("page", 1))
+        except InvalidPage as error:
+            raise Http404(_("There is no such page of the logbook.")) from error
+        counts = form.filter(ServiceItem.objects.all(), by_status=False).status_counts()
+        return {
+            "page_obj": page,
+            "paginator": paginator,
+            "object_list": page.object_list,
+            "status_counts": [(status, counts[status.value]) for status in Status],
+            "current_status": request.GET.get("status", ""),
+        }
 
 
 class ItemPermissionMixin(PermissionRequiredMixin):

@@ -140,7 +140,8 @@ def test_bad_filters_answer_400_with_a_message(desk_client, query):
     response = desk_client.get(f"/?{query}")
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "invalid-feedback" in response.text
-    assert rows(response) == []
+    assert "Correct the search above to see items." in response.text
+    assert "SC-0" not in response.text
 
 
 def test_page_out_of_range_is_a_404(desk_client):
@@ -150,6 +151,20 @@ def test_page_out_of_range_is_a_404(desk_client):
 
 def test_empty_logbook_says_so(desk_client):
     assert "Items taken in at the counter will appear here." in desk_client.get("/").text
+
+
+def test_logbook_shows_an_item_as_soon_as_it_is_saved(desk_client):
+    """The list is cached; any saved, changed or deleted item must show at once all the same."""
+    first = ServiceItemFactory()
+    assert rows(desk_client.get("/")) == [first.control_number]
+    assert first.control_number in desk_client.get("/").text  # served from the cache
+    second = ServiceItemFactory()
+    assert rows(desk_client.get("/")) == [second.control_number, first.control_number]
+    ServiceItem.objects.get(pk=second.pk).delete()
+    assert rows(desk_client.get("/")) == [first.control_number]
+    first.status = Status.READY
+    first.save()
+    assert "Ready for pickup</span>" in desk_client.get("/").text
 
 
 def test_list_runs_a_fixed_number_of_queries(desk_client, technician, django_assert_max_num_queries):

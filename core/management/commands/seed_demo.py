@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from core.models import TRANSITIONS, Priority, ServiceEvent, ServiceItem, Status
+from core.models import TRANSITIONS, LogbookRevision, Priority, ServiceEvent, ServiceItem, Status
 
 FIRST = [
     "Ana",
@@ -174,3 +174,4 @@ class Command(BaseCommand):
                     )
                 )
         ServiceEvent.objects.bulk_create(events, batch_size=1000)
+        LogbookRevision.bump()  # bulk_create sends no signals
