@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 ADDRESS ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test lint fmt migrate superuser demo install install-dev check
+.PHONY: help run serve test lint fmt migrate superuser demo bench install install-dev check
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,13 @@ demo: migrate ## Fill the database with demo staff and $(DEMO_ITEMS) items (prin
 serve: migrate ## Serve as in production: DEBUG off, gunicorn, WhiteNoise (http://127.0.0.1:8000)
 	DJANGO_DEBUG=off $(MANAGE) collectstatic --no-input -v0
 	DJANGO_DEBUG=off $(BIN)/gunicorn service_center.wsgi -c gunicorn.conf.py
+
+# The benchmark (bench/run.py): SQLite, then PostgreSQL; results in bench/results/. Needs wrk (apt-get install wrk).
+BENCH_ARGS ?= --items 100000 --export-items 1000000
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432/service_center_bench
+bench: install .env ## Benchmark with SQLite and PostgreSQL; writes bench/results/<date>-<database>.md
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/run.py $(BENCH_ARGS) --database-url $(BENCH_PG)
 
 superuser: migrate ## Create an administrator account
 	$(MANAGE) createsuperuser

@@ -4,6 +4,7 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.forms.renderers import TemplatesSetting
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -205,11 +206,12 @@ class LogbookFilterForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["technician"].choices = [
-            ("", _("Anyone")),
-            (self.UNASSIGNED, _("Not assigned")),
-            *((str(user.pk), str(user)) for user in technicians()),
-        ]
+        # Cached for a minute: the busiest page needs the list on every load, and it changes only when a manager
+        # moves someone in or out of the Technicians group.
+        people = cache.get_or_set(
+            "logbook:technician-choices", lambda: [(str(user.pk), str(user)) for user in technicians()], 60
+        )
+        self.fields["technician"].choices = [("", _("Anyone")), (self.UNASSIGNED, _("Not assigned")), *people]
 
     def clean(self):
         cleaned = super().clean()
