@@ -29,7 +29,7 @@ def _select(vendor, start, count, user_id, tech_id):
             f"SELECT {common} now() - n * interval '5 minutes', {user_id}, "
             f"CASE WHEN n % 4 = 0 THEN NULL ELSE {tech_id} END, ({STATUSES})[1 + n % 8], 'normal', NULL, "
             "now(), now(), 1, md5('bench' || n)::uuid "
-            f"FROM generate_series({start + 1}, {start + count}) AS n"
+            f"FROM generate_series({start + 1}::bigint, {start + count}::bigint) AS n"
         )
     statuses = "CASE n % 8 WHEN 0 THEN 'received' WHEN 1 THEN 'diagnosing' WHEN 2 THEN 'waiting_parts' WHEN 3 THEN 'in_repair' WHEN 4 THEN 'ready' ELSE 'released' END"
     return (
