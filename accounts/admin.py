@@ -1,14 +1,51 @@
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts import audit
 from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
-from accounts.models import User
+from accounts.models import AuditEvent, LoginLockout, User
+from accounts.throttle import THROTTLES
+
+
+class AuditAccessChangesMixin:
+    """Records changes of groups and permissions made in the admin, with who made them."""
+
+    audited_relations = ()
+
+    def save_related(self, request, form, formsets, change):
+        obj = form.instance
+        before = {
+            name: set(getattr(obj, name).values_list("pk", flat=True)) if obj.pk else set()
+            for name in self.audited_relations
+        }
+        super().save_related(request, form, formsets, change)
+        for name in self.audited_relations:
+            related = getattr(obj, name)
+            after = set(related.values_list("pk", flat=True))
+            if after == before[name]:
+                continue
+            model = related.model
+            added = [str(item) for item in model.objects.filter(pk__in=after - before[name])]
+            removed = [str(item) for item in model.objects.filter(pk__in=before[name] - after)]
+            audit.record(
+                AuditEvent.Kind.ACCESS_CHANGED,
+                request=request,
+                user=obj if isinstance(obj, User) else None,
+                username=str(obj),
+                actor=request.user,
+                field=name,
+                added=added,
+                removed=removed,
+            )
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditAccessChangesMixin, DjangoUserAdmin):
+    audited_relations = ("groups", "user_permissions")
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     add_fieldsets = (
@@ -67,3 +104,68 @@ class UserAdmin(DjangoUserAdmin):
             else ngettext("%d user was deactivated.", "%d users were deactivated.", count)
         )
         self.message_user(request, message % count, messages.SUCCESS)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(AuditAccessChangesMixin, DjangoGroupAdmin):
+    audited_relations = ("permissions",)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "kind", "username", "actor", "ip")
+    list_filter = ("kind", "created_at")
+    search_fields = ("username", "ip")
+    date_hierarchy = "created_at"
+    list_select_related = ("actor",)
+    readonly_fields = ("created_at", "kind", "user", "username", "actor", "ip", "detail")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LoginLockout)
+class LoginLockoutAdmin(admin.ModelAdmin):
+    list_display = ("account", "scope", "locked_until", "created_at")
+    list_filter = ("scope",)
+    search_fields = ("key",)
+    actions = ("clear_lockouts",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("account or address"), ordering="key")
+    def account(self, obj):
+        kind, _sep, value = obj.key.partition(":")
+        if kind == "user" and value.isdigit():
+            user = User.objects.filter(pk=int(value)).first()
+            return user.username if user else obj.key
+        return value if kind == "name" else obj.key
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=_("Clear the selected lockouts (they may try again at once)"), permissions=["delete"])
+    def clear_lockouts(self, request, queryset):
+        count = 0
+        for lockout in queryset:
+            throttle = THROTTLES.get(lockout.scope)
+            if throttle:
+                throttle.clear(lockout.key)
+            lockout.delete()
+            count += 1
+        self.message_user(request, ngettext("%d lockout cleared.", "%d lockouts cleared.", count) % count)

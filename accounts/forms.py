@@ -1,9 +1,31 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts import audit, services
+from accounts.models import AuditEvent, User
+from accounts.throttle import LOGIN_ACCOUNT, LOGIN_IP, client_ip, wait_message
 from core.forms import BootstrapFormMixin, clean_email_address
+
+
+def account_key(identifier):
+    """The throttle key for a login name: the account when one answers to it (by username or email), else the name.
+
+    So that "ann" and "ann@example.com" count against the same five attempts.
+    """
+    identifier = (identifier or "").strip()
+    field = "email__iexact" if "@" in identifier else "username__iexact"
+    pk = User._default_manager.filter(**{field: identifier}).values_list("pk", flat=True).first()
+    return f"user:{pk}" if pk else f"name:{identifier.lower()}"
+
+
+def count_failure(request, key):
+    """Count a failed login (password or code) against the account and the client's address."""
+    ip = client_ip(request)
+    locked = max(LOGIN_ACCOUNT.hit(key), LOGIN_IP.hit(ip) if ip else 0)
+    if locked:
+        audit.record(AuditEvent.Kind.LOCKOUT, request=request, username=key, seconds=locked)
 
 
 class UniqueEmailMixin:
@@ -62,6 +84,21 @@ class LoginForm(BootstrapFormMixin, auth_forms.AuthenticationForm):
         # AuthenticationForm caps the field at the username's 150 characters; an email may be 254.
         self.fields["username"].max_length = 254
         self.fields["username"].widget.attrs["maxlength"] = "254"
+        self.fields["password"].widget.attrs["maxlength"] = "4096"
+
+    def clean(self):
+        key = account_key(self.cleaned_data.get("username"))
+        ip = client_ip(self.request) if self.request else None
+        wait = max(LOGIN_ACCOUNT.retry_after(key), LOGIN_IP.retry_after(ip) if ip else 0)
+        if wait:
+            self.retry_after = wait
+            raise forms.ValidationError(wait_message(wait), code="throttled")
+        try:
+            return super().clean()
+        except forms.ValidationError as error:
+            if error.code == "invalid_login":
+                count_failure(self.request, key)
+            raise
 
 
 class ProfileForm(BootstrapFormMixin, forms.ModelForm):
@@ -79,3 +116,72 @@ class UserAdminCreationForm(UniqueEmailMixin, auth_forms.AdminUserCreationForm):
 class UserAdminChangeForm(UniqueEmailMixin, auth_forms.UserChangeForm):
     class Meta(auth_forms.UserChangeForm.Meta):
         model = User
+
+
+class CodeForm(BootstrapFormMixin, forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"}),
+    )
+
+    def clean_code(self):
+        return "".join(self.cleaned_data["code"].split())
+
+
+class CurrentPasswordForm(BootstrapFormMixin, forms.Form):
+    password = forms.CharField(
+        label=_("Your current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your current password."), code="password_incorrect")
+        return password
+
+
+class EmailChangeForm(UniqueEmailMixin, CurrentPasswordForm):
+    email = forms.EmailField(
+        label=_("New email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    field_order = ["email", "password"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.instance = user
+
+    def clean_email(self):
+        email = super().clean_email()
+        if email.lower() == self.user.email.lower():
+            raise forms.ValidationError(_("That is already your email address."), code="unchanged")
+        return email
+
+
+class ResetForm(BootstrapFormMixin, auth_forms.PasswordResetForm):
+    """Django's reset form, mailing only confirmed addresses, with links to the configured site address."""
+
+    def get_users(self, email):
+        return (user for user in super().get_users(email) if user.email_verified)
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+        path = reverse("accounts:password-reset-confirm", kwargs={"uidb64": context["uid"], "token": context["token"]})
+        services.send_mail_after_commit(
+            template="password_reset", context={"user": context["user"], "link": services.site_url(path)}, to=to_email
+        )
+
+
+class SetPasswordForm(BootstrapFormMixin, auth_forms.SetPasswordForm):
+    pass
+
+
+class PasswordChangeForm(BootstrapFormMixin, auth_forms.PasswordChangeForm):
+    pass

@@ -19,6 +19,9 @@ class User(AbstractUser):
         error_messages={"unique": _("A user with that username already exists.")},
     )
     email = models.EmailField(_("email address"), max_length=254)
+    email_verified = models.BooleanField(
+        _("email confirmed"), default=False, help_text=_("The user opened the confirmation link sent to this address.")
+    )
 
     objects = UserManager()
 
@@ -48,3 +51,106 @@ class User(AbstractUser):
     @property
     def display_name(self):
         return self.get_full_name() or self.username
+
+
+class AuditEvent(models.Model):
+    """Something security-relevant that happened to an account. Never holds passwords, tokens or customers' data."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Login failed")
+        LOCKOUT = "lockout", _("Locked out")
+        LOGOUT = "logout", _("Logged out")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        EMAIL_CHANGED = "email_changed", _("Email changed")
+        EMAIL_CONFIRMED = "email_confirmed", _("Email confirmed")
+        TWO_FACTOR_ENABLED = "2fa_enabled", _("Two-factor authentication turned on")
+        TWO_FACTOR_DISABLED = "2fa_disabled", _("Two-factor authentication turned off")
+        RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
+        RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("Recovery codes renewed")
+        SESSION_ENDED = "session_ended", _("Session ended by the user")
+        ACCESS_CHANGED = "access_changed", _("Groups or permissions changed")
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    kind = models.CharField(_("what"), max_length=30, choices=Kind)
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("account")
+    )
+    # The name that was typed or is affected, kept when there is no such account or it is deleted later.
+    username = models.CharField(_("username"), max_length=254, blank=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("done by")
+    )
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at"], name="accounts_audit_created_idx"),
+            models.Index(fields=["kind", "-created_at"], name="accounts_audit_kind_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.username}"
+
+
+class UserSession(models.Model):
+    """One signed-in browser, so that users can see where they are logged in and end sessions."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=64, unique=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-last_seen"]
+
+    def __str__(self):
+        return f"{self.user} on {self.browser}"
+
+    @property
+    def browser(self):
+        """A short name for the browser and system, from the User-Agent header."""
+        agent = self.user_agent
+        browser = next((name for marker, name in _BROWSERS if marker in agent), _("Unknown browser"))
+        system = next((name for marker, name in _SYSTEMS if marker in agent), "")
+        return f"{browser} on {system}" if system else str(browser)
+
+
+_BROWSERS = [
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+]
+_SYSTEMS = [
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+]
+
+
+class LoginLockout(models.Model):
+    """A lockout in force, for the admin. The counters themselves live in the cache (accounts/throttle.py)."""
+
+    scope = models.CharField(_("locked"), max_length=30)
+    key = models.CharField(_("account or address"), max_length=254)
+    locked_until = models.DateTimeField(_("until"))
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("login lockout")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="accounts_lockout_scope_key_unique")]
+
+    def __str__(self):
+        return f"{self.scope} {self.key}"

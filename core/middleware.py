@@ -4,6 +4,7 @@ import re
 import time
 import uuid
 
+from django.utils.cache import add_never_cache_headers
 from django.utils.functional import empty
 
 # The current request's id, for every log line written while it is handled.
@@ -53,3 +54,19 @@ def _user_id(request):
     if user is None or user is empty or not user.is_authenticated:
         return "-"
     return user.pk
+
+
+class PrivatePagesMiddleware:
+    """Pages are never stored by browsers or proxies: they show customers' data and account details.
+
+    Static files never reach it (WhiteNoise answers them first, with their own long cache headers).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response

@@ -67,6 +67,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.forms",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "accounts",
     "core",
 ]
@@ -74,12 +78,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.PrivatePagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -174,6 +182,25 @@ AUTH_PASSWORD_VALIDATORS = [
 # A ticked "Remember me" keeps the session this long; unticked, it ends when the browser closes.
 REMEMBER_ME_SECONDS = env.int("REMEMBER_ME_SECONDS", default=14 * 24 * 60 * 60)
 SESSION_COOKIE_AGE = REMEMBER_ME_SECONDS
+# Staff (anyone with logbook access, and admins) are logged out after this long without a request, and after
+# this long in all, remembered or not. accounts/middleware.py.
+STAFF_IDLE_SECONDS = env.int("STAFF_IDLE_SECONDS", default=30 * 60)
+STAFF_SESSION_MAX_SECONDS = env.int("STAFF_SESSION_MAX_SECONDS", default=12 * 60 * 60)
+# Password reset links work for an hour, and only once (the token changes with the password).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
+# Email confirmation links work this long.
+EMAIL_CONFIRMATION_SECONDS = env.int("EMAIL_CONFIRMATION_SECONDS", default=3 * 24 * 60 * 60)
+# Managers (and superusers) must set up two-factor authentication before they can use the site.
+REQUIRE_2FA_FOR_MANAGERS = env.bool("REQUIRE_2FA_FOR_MANAGERS", default=False)
+OTP_TOTP_ISSUER = env("SHOP_NAME", default="Service Center")
+# Throttles, as (attempts, in seconds, then locked for seconds): failed logins per account and per client IP,
+# reset and confirmation mails per IP and per user. accounts/throttle.py.
+THROTTLE_LOGIN_ACCOUNT = (5, 5 * 60, 5 * 60)
+THROTTLE_LOGIN_IP = (20, 60, 60)
+THROTTLE_EMAIL_IP = (5, 15 * 60, 15 * 60)
+THROTTLE_EMAIL_USER = (3, 15 * 60, 15 * 60)
+# How many proxies of ours stand in front of the app and append to X-Forwarded-For (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Email
 # ------------------------------------------------------------------------------
@@ -188,9 +215,39 @@ EMAIL_CHECK_DELIVERABILITY = env.bool("EMAIL_CHECK_DELIVERABILITY", default=Fals
 
 # Security
 # ------------------------------------------------------------------------------
+# DJANGO_ENV=production turns on what only makes sense behind HTTPS: redirects, HSTS, Secure cookies.
+# With it, `manage.py check --deploy --fail-level WARNING` reports nothing (CI checks that).
+PRODUCTION = env("DJANGO_ENV", default="development") == "production"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+# Behind a proxy that terminates HTTPS and sets X-Forwarded-Proto.
+if env.bool("BEHIND_HTTPS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The browser loads scripts, styles, images and fonts from this site only; nothing inline runs.
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 # Internationalisation
 # ------------------------------------------------------------------------------

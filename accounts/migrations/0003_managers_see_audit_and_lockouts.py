@@ -1,0 +1,34 @@
+"""Managers read the audit trail and clear login lockouts in the admin."""
+
+from django.db import migrations
+
+PERMISSIONS = ["view_auditevent", "view_loginlockout", "delete_loginlockout"]
+
+
+def grant(apps, schema_editor):
+    from django.contrib.auth.management import create_permissions
+
+    accounts = apps.get_app_config("accounts")
+    accounts.models_module = True
+    create_permissions(accounts, apps=apps, verbosity=0)
+    accounts.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    managers, _ = Group.objects.get_or_create(name="Managers")
+    managers.permissions.add(*Permission.objects.filter(content_type__app_label="accounts", codename__in=PERMISSIONS))
+
+
+def revoke(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group in Group.objects.filter(name="Managers"):
+        group.permissions.remove(*Permission.objects.filter(content_type__app_label="accounts", codename__in=PERMISSIONS))
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("accounts", "0002_security"),
+        ("core", "0002_staff_groups"),
+    ]
+
+    operations = [migrations.RunPython(grant, revoke)]

@@ -1,0 +1,43 @@
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+from django.utils import timezone
+
+from accounts import audit
+from accounts.models import AuditEvent, UserSession
+from accounts.throttle import client_ip
+
+
+@receiver(user_logged_in)
+def logged_in(sender, request, user, **kwargs):
+    audit.record(AuditEvent.Kind.LOGIN, request=request, user=user)
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    session["auth_at"] = timezone.now().timestamp()
+    if session.session_key is None:
+        session.save()
+    UserSession.objects.update_or_create(
+        session_key=session.session_key,
+        defaults={
+            "user": user,
+            "user_agent": request.headers.get("User-Agent", "")[:300],
+            "ip": client_ip(request),
+            "last_seen": timezone.now(),
+        },
+    )
+
+
+@receiver(user_logged_out)
+def logged_out(sender, request, user, **kwargs):
+    if user is None:
+        return
+    audit.record(AuditEvent.Kind.LOGOUT, request=request, user=user)
+    key = getattr(getattr(request, "session", None), "session_key", None)
+    if key:
+        UserSession.objects.filter(session_key=key).delete()
+
+
+@receiver(user_login_failed)
+def login_failed(sender, credentials, request=None, **kwargs):
+    # `credentials` has the password already masked by Django; only the name is kept.
+    audit.record(AuditEvent.Kind.LOGIN_FAILED, request=request, username=str(credentials.get("username", "")))

@@ -1,0 +1,222 @@
+"""Password change and reset, email confirmation and change: the rest of an account's life."""
+
+import re
+import smtplib
+from datetime import timedelta
+from http import HTTPStatus
+from unittest import mock
+
+import pytest
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core import signing
+from django.test import Client
+
+from accounts import services
+from accounts.models import AuditEvent
+from accounts.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+NEW_PASSWORD = "fresh-reef-compass-77"
+
+
+def link_in(mail):
+    return re.search(r"https?://\S+", mail.body).group(0)
+
+
+def path_of(url):
+    return "/" + url.split("/", 3)[3]
+
+
+# Password change
+
+
+def test_password_change_needs_the_current_password(user_client, user):
+    response = user_client.post(
+        "/accounts/password/change/",
+        {"old_password": "not it at all", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Your old password was entered incorrectly" in response.text
+    user.refresh_from_db()
+    assert not user.check_password(NEW_PASSWORD)
+
+
+def test_password_change_ends_other_sessions_and_mails_the_user(
+    client, user, password, mailoutbox, django_capture_on_commit_callbacks
+):
+    other = Client()
+    other.post("/accounts/login/", {"username": user.username, "password": password})
+    client.post("/accounts/login/", {"username": user.username, "password": password})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/password/change/",
+            {"old_password": password, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+            follow=True,
+        )
+    assert "Your password was changed." in response.text
+    assert client.get("/accounts/profile/").status_code == HTTPStatus.OK  # this session stays
+    assert other.get("/accounts/profile/").status_code == HTTPStatus.FOUND  # the other one ended
+    assert [mail.subject for mail in mailoutbox] == ["Your Service Center password was changed"]
+    assert NEW_PASSWORD not in mailoutbox[0].body
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.PASSWORD_CHANGED, user=user).exists()
+
+
+# Password reset
+
+
+@pytest.fixture
+def verified(password):
+    return UserFactory(username="rita", email="rita@example.com", email_verified=True)
+
+
+def ask_reset(client, email, capture):
+    with capture(execute=True):
+        return client.post("/accounts/password/reset/", {"email": email})
+
+
+def test_reset_answers_the_same_for_known_and_unknown_addresses(
+    client, verified, mailoutbox, django_capture_on_commit_callbacks
+):
+    known = ask_reset(client, "rita@example.com", django_capture_on_commit_callbacks)
+    unknown = ask_reset(Client(), "nobody@example.com", django_capture_on_commit_callbacks)
+    assert known.status_code == unknown.status_code == HTTPStatus.FOUND
+    assert known.url == unknown.url == "/accounts/password/reset/sent/"
+    assert len(mailoutbox) == 1
+
+
+def test_reset_mails_no_unconfirmed_address(client, mailoutbox, django_capture_on_commit_callbacks):
+    UserFactory(email="new@example.com", email_verified=False)
+    ask_reset(client, "new@example.com", django_capture_on_commit_callbacks)
+    assert mailoutbox == []
+
+
+def test_reset_link_uses_the_site_address_not_the_host_header(
+    client, verified, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.SITE_URL = "https://shop.example.com"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password/reset/", {"email": "rita@example.com"}, headers={"Host": "evil.example"})
+    assert link_in(mailoutbox[0]).startswith("https://shop.example.com/accounts/password/reset/")
+
+
+def test_reset_link_works_once(client, verified, mailoutbox, django_capture_on_commit_callbacks):
+    ask_reset(client, "rita@example.com", django_capture_on_commit_callbacks)
+    form_page = client.get(path_of(link_in(mailoutbox[0])), follow=True)
+    set_url = form_page.redirect_chain[-1][0]
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True)
+    assert "Your new password is set." in done.text
+    verified.refresh_from_db()
+    assert verified.check_password(NEW_PASSWORD)
+    again = Client().get(path_of(link_in(mailoutbox[0])), follow=True)
+    assert "This link does not work any more" in again.text
+
+
+def test_reset_link_expires_after_an_hour(client, verified, mailoutbox, django_capture_on_commit_callbacks):
+    ask_reset(client, "rita@example.com", django_capture_on_commit_callbacks)
+    later = PasswordResetTokenGenerator()._now() + timedelta(hours=1, minutes=1)
+    with mock.patch.object(PasswordResetTokenGenerator, "_now", return_value=later):
+        page = client.get(path_of(link_in(mailoutbox[0])), follow=True)
+    assert "This link does not work any more" in page.text
+
+
+def test_a_failing_mail_server_is_logged_not_shown(client, verified, caplog, django_capture_on_commit_callbacks):
+    with mock.patch("accounts.services.send_mail", side_effect=smtplib.SMTPException("down")):
+        response = ask_reset(client, "rita@example.com", django_capture_on_commit_callbacks)
+    assert response.status_code == HTTPStatus.FOUND
+    assert "Could not send the password_reset mail" in caplog.text
+
+
+# Email confirmation
+
+
+def register(client, capture):
+    with capture(execute=True):
+        return client.post(
+            "/accounts/register/",
+            {
+                "username": "newbie",
+                "email": "newbie@example.com",
+                "password1": NEW_PASSWORD,
+                "password2": NEW_PASSWORD,
+            },
+        )
+
+
+def test_registration_mails_a_confirmation_link_that_confirms_by_post(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    register(client, django_capture_on_commit_callbacks)
+    link = path_of(link_in(mailoutbox[0]))
+    page = client.get(link)
+    assert "Confirm my email address" in page.text
+    from accounts.models import User
+
+    assert not User.objects.get(username="newbie").email_verified  # a GET (a mail scanner) changes nothing
+    client.post(link)
+    assert User.objects.get(username="newbie").email_verified
+
+
+def test_confirmation_link_expires(client, mailoutbox, django_capture_on_commit_callbacks, settings):
+    register(client, django_capture_on_commit_callbacks)
+    link = path_of(link_in(mailoutbox[0]))
+    settings.EMAIL_CONFIRMATION_SECONDS = -1
+    response = client.post(link)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "This link does not work" in response.text
+
+
+def test_tampered_confirmation_link_is_refused(client, mailoutbox, django_capture_on_commit_callbacks):
+    register(client, django_capture_on_commit_callbacks)
+    link = path_of(link_in(mailoutbox[0]))
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    forged = signing.dumps({"user": 1, "email": "newbie@example.com"}, salt="wrong-salt")
+    for bad in (token[:-2] + "xx", forged, "not-a-token"):
+        response = client.post(f"/accounts/email/confirm/{bad}/")
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_confirmation_link_for_a_replaced_address_is_refused(user_client, user):
+    token = services.confirmation_token(user)
+    user.email = "changed@example.com"
+    user.save()
+    assert user_client.post(f"/accounts/email/confirm/{token}/").status_code == HTTPStatus.BAD_REQUEST
+    user.refresh_from_db()
+    assert not user.email_verified
+
+
+def test_profile_shows_unconfirmed_and_resending_is_rate_limited(
+    user_client, user, mailoutbox, django_capture_on_commit_callbacks
+):
+    assert "Not confirmed" in user_client.get("/accounts/profile/").text
+    with django_capture_on_commit_callbacks(execute=True):
+        statuses = [user_client.post("/accounts/email/confirm/send/").status_code for _ in range(4)]
+    assert statuses == [HTTPStatus.FOUND] * 3 + [HTTPStatus.TOO_MANY_REQUESTS]
+    assert len(mailoutbox) == 3
+
+
+# Email change
+
+
+def test_email_change_needs_the_password_notifies_the_old_address_and_asks_to_confirm_the_new(
+    user_client, user, password, mailoutbox, django_capture_on_commit_callbacks
+):
+    old = user.email
+    refused = user_client.post("/accounts/email/change/", {"email": "next@example.com", "password": "wrong one"})
+    assert refused.status_code == HTTPStatus.BAD_REQUEST
+    assert "That is not your current password." in refused.text
+    with django_capture_on_commit_callbacks(execute=True):
+        user_client.post("/accounts/email/change/", {"email": "next@example.com", "password": password})
+    user.refresh_from_db()
+    assert user.email == "next@example.com"
+    assert not user.email_verified
+    assert {mail.to[0] for mail in mailoutbox} == {old, "next@example.com"}
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.EMAIL_CHANGED, user=user).exists()
+
+
+def test_email_change_to_an_address_taken_in_other_case_is_refused(user_client, password):
+    UserFactory(email="taken@example.com")
+    response = user_client.post("/accounts/email/change/", {"email": "TAKEN@example.com", "password": password})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "A user with that email address already exists." in response.text

@@ -1,0 +1,140 @@
+"""Login throttling: per account and per address, a cool-off and not a lock, with a clock the tests control."""
+
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+
+from accounts import throttle
+from accounts.models import AuditEvent, LoginLockout
+from accounts.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+LOGIN = "/accounts/login/"
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The throttles' clock, moved by hand: clock.advance(seconds)."""
+
+    class Clock:
+        now = 1_800_000_000.0
+
+        def advance(self, seconds):
+            self.now += seconds
+
+    fake = Clock()
+    monkeypatch.setattr(throttle, "now", lambda: fake.now)
+    return fake
+
+
+def fail(client, username, ip="10.0.0.1"):
+    return client.post(LOGIN, {"username": username, "password": "wrong password here"}, REMOTE_ADDR=ip)
+
+
+def test_five_failures_lock_the_account_for_five_minutes(client, clock, password):
+    user = UserFactory(username="ann")
+    for _ in range(5):
+        assert fail(client, "ann").status_code == HTTPStatus.BAD_REQUEST
+    refused = client.post(LOGIN, {"username": "ann", "password": password}, REMOTE_ADDR="10.0.0.1")
+    assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert refused["Retry-After"] == "300"
+    assert "Please try again in 5 minutes." in refused.text
+    assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.LOCKOUT).exists()
+    assert LoginLockout.objects.filter(key=f"user:{user.pk}").exists()
+
+    clock.advance(301)
+    allowed = client.post(LOGIN, {"username": "ann", "password": password}, REMOTE_ADDR="10.0.0.1")
+    assert allowed.status_code == HTTPStatus.FOUND
+
+
+def test_four_failures_do_not_lock(client, clock, password):
+    UserFactory(username="ann")
+    for _ in range(4):
+        fail(client, "ann")
+    assert client.post(LOGIN, {"username": "ann", "password": password}).status_code == HTTPStatus.FOUND
+
+
+def test_failures_by_username_and_by_email_count_together(client, clock):
+    UserFactory(username="ann", email="ann@example.com")
+    for name in ["ann", "ANN@example.com", "Ann", "ann@example.com", "ann"]:
+        fail(client, name)
+    assert fail(client, "ann@example.com").status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_unknown_and_known_accounts_lock_alike(clock):
+    UserFactory(username="ann")
+    pages = []
+    for name in ("ann", "nobody"):
+        client = Client()
+        for _ in range(5):
+            fail(client, name, ip=f"10.0.1.{len(pages)}")
+        response = fail(client, name, ip=f"10.0.1.{len(pages)}")
+        pages.append((response.status_code, response.text))
+    assert pages[0] == pages[1]
+    assert pages[0][0] == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_twenty_failures_from_one_address_lock_the_address(client, clock, password):
+    UserFactory(username="victim")
+    for n in range(20):
+        fail(client, f"guess{n}", ip="10.9.9.9")
+    blocked = client.post(LOGIN, {"username": "victim", "password": password}, REMOTE_ADDR="10.9.9.9")
+    assert blocked.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    elsewhere = client.post(LOGIN, {"username": "victim", "password": password}, REMOTE_ADDR="10.9.9.10")
+    assert elsewhere.status_code == HTTPStatus.FOUND
+    clock.advance(61)
+    again = Client().post(LOGIN, {"username": "victim", "password": password}, REMOTE_ADDR="10.9.9.9")
+    assert again.status_code == HTTPStatus.FOUND
+
+
+def test_failures_age_out_of_the_window(client, clock, password):
+    UserFactory(username="ann")
+    for _ in range(4):
+        fail(client, "ann")
+    clock.advance(601)  # two windows later
+    for _ in range(4):
+        fail(client, "ann")
+    assert client.post(LOGIN, {"username": "ann", "password": password}).status_code == HTTPStatus.FOUND
+
+
+def test_a_successful_login_clears_the_account_count(client, clock, password):
+    UserFactory(username="ann")
+    for _ in range(4):
+        fail(client, "ann")
+    client.post(LOGIN, {"username": "ann", "password": password})
+    client.post("/accounts/logout/")
+    for _ in range(4):
+        fail(client, "ann")
+    assert client.post(LOGIN, {"username": "ann", "password": password}).status_code == HTTPStatus.FOUND
+
+
+def test_admin_login_goes_through_the_throttled_login(client):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == "/accounts/login/?next=/admin/"
+
+
+def test_managers_see_and_clear_lockouts_in_the_admin(client, clock, manager, password):
+    manager.is_staff = True
+    manager.save()
+    user = UserFactory(username="ann")
+    for _ in range(5):
+        fail(Client(), "ann")
+    client.force_login(manager)
+    listing = client.get("/admin/accounts/loginlockout/")
+    assert listing.status_code == HTTPStatus.OK
+    assert ">ann<" in listing.text
+    lockout = LoginLockout.objects.get(key=f"user:{user.pk}")
+    client.post("/admin/accounts/loginlockout/", {"action": "clear_lockouts", "_selected_action": [lockout.pk]})
+    assert not LoginLockout.objects.exists()
+    assert Client().post(LOGIN, {"username": "ann", "password": password}).status_code == HTTPStatus.FOUND
+
+
+def test_reset_form_is_throttled_per_address(client, clock):
+    for _ in range(5):
+        assert client.post("/accounts/password/reset/", {"email": "x@example.com"}).status_code == HTTPStatus.FOUND
+    refused = client.post("/accounts/password/reset/", {"email": "x@example.com"})
+    assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert "Too many attempts" in refused.text
