@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 ADDRESS ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test lint fmt migrate superuser demo bench install install-dev check
+.PHONY: help run serve test e2e lint fmt migrate superuser demo bench install install-dev check
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -69,4 +69,8 @@ check: install-dev .env ## Django's system checks and the migrations check
 	$(MANAGE) makemigrations --check --dry-run
 
 test: install-dev .env lint check ## Lint, then run the whole test suite (SQLite unless DATABASE_URL says otherwise)
+	@command -v chromium >/dev/null || echo "NOTE: Chromium is not installed, so the browser tests will be skipped (apt-get install chromium)."
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+e2e: install-dev .env ## The browser tests only (needs Debian's chromium and Java for the HTML checker)
+	$(BIN)/pytest e2e $(PYTEST_ARGS)

