@@ -9,6 +9,7 @@ from accounts import audit
 from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
 from accounts.models import AuditEvent, LoginLockout, User
 from accounts.throttle import THROTTLES
+from core.admin import ReadOnlyAdminMixin
 
 
 class AuditAccessChangesMixin:
@@ -115,22 +116,13 @@ class GroupAdmin(AuditAccessChangesMixin, DjangoGroupAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "kind", "username", "actor", "ip")
     list_filter = ("kind", "created_at")
     search_fields = ("username", "ip")
     date_hierarchy = "created_at"
     list_select_related = ("actor",)
     readonly_fields = ("created_at", "kind", "user", "username", "actor", "ip", "detail")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LoginLockout)

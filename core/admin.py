@@ -3,12 +3,8 @@ from django.contrib import admin
 from core.models import ServiceEvent, ServiceItem
 
 
-class ServiceEventInline(admin.TabularInline):
-    model = ServiceEvent
-    fields = ("created_at", "actor", "kind", "changes", "note")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
+class ReadOnlyAdminMixin:
+    """An admin that shows and never writes: what it lists changes only through the site's own pages."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -16,9 +12,19 @@ class ServiceEventInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ServiceEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ServiceEvent
+    fields = ("created_at", "actor", "kind", "changes", "note")
+    readonly_fields = fields
+    extra = 0
+
 
 @admin.register(ServiceItem)
-class ServiceItemAdmin(admin.ModelAdmin):
+class ServiceItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: every change goes through the logbook's pages, so the history never misses one."""
 
     list_display = (
@@ -41,12 +47,3 @@ class ServiceItemAdmin(admin.ModelAdmin):
     @admin.display(description="Control no.", ordering="id")
     def control_number(self, obj):
         return obj.control_number
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

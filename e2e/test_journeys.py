@@ -11,7 +11,7 @@ from accounts.models import User
 from accounts.tests.factories import UserFactory
 from core.models import ServiceItem, Status
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "tide-chart-regulator-42"
 
 
@@ -132,13 +132,17 @@ def inspector_path(name):
     return folder / name
 
 
-def test_the_take_in_form_works_from_the_keyboard_alone(live_server, new_page, inspector):
-    base = live_server.url
-    clerk_user = UserFactory(username="desk", password=PASSWORD)
-    clerk_user.groups.add(Group.objects.get(name="Front desk"))
+def front_desk_at_take_in(live_server, new_page):
+    """A browser logged in as a member of the front desk, on the take-in form."""
+    UserFactory(username="desk", password=PASSWORD).groups.add(Group.objects.get(name="Front desk"))
     page = new_page()
-    log_in(page, base, "desk")
-    page.goto(base + "/items/new/")
+    log_in(page, live_server.url, "desk")
+    page.goto(live_server.url + "/items/new/")
+    return page
+
+
+def test_the_take_in_form_works_from_the_keyboard_alone(live_server, new_page, inspector):
+    page = front_desk_at_take_in(live_server, new_page)
     expect(page.get_by_label("Customer name")).to_be_focused()
     keyboard = page.keyboard
     # The cursor starts in the customer's name; Tab moves through the fields in reading order.
@@ -155,12 +159,7 @@ def test_the_take_in_form_works_from_the_keyboard_alone(live_server, new_page, i
 
 
 def test_a_refused_form_announces_its_errors_and_focuses_the_first(live_server, new_page, inspector):
-    base = live_server.url
-    clerk_user = UserFactory(username="desk", password=PASSWORD)
-    clerk_user.groups.add(Group.objects.get(name="Front desk"))
-    page = new_page()
-    log_in(page, base, "desk")
-    page.goto(base + "/items/new/")
+    page = front_desk_at_take_in(live_server, new_page)
     page.get_by_label("Customer phone").fill("call me")
     page.get_by_role("button", name="Take in").click()
     name = page.get_by_label("Customer name")

@@ -9,9 +9,9 @@ def grant(apps, schema_editor):
     from django.contrib.auth.management import create_permissions
 
     accounts = apps.get_app_config("accounts")
-    accounts.models_module = True
+    models_module, accounts.models_module = getattr(accounts, "models_module", None), True
     create_permissions(accounts, apps=apps, verbosity=0)
-    accounts.models_module = None
+    accounts.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     managers, _ = Group.objects.get_or_create(name="Managers")

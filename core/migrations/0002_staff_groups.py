@@ -32,9 +32,9 @@ def create_groups(apps, schema_editor):
 
     for label in ("core", "accounts", "auth"):
         app_config = apps.get_app_config(label)
-        app_config.models_module = True
+        models_module, app_config.models_module = getattr(app_config, "models_module", None), True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
