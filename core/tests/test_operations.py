@@ -115,3 +115,15 @@ def test_static_files_are_served_by_the_site(client):
     response = client.get("/static/css/site.css")
     assert response.status_code == HTTPStatus.OK
     assert b"status-badge" in b"".join(response.streaming_content)
+
+
+def test_a_failing_page_mails_the_admins_the_traceback_without_form_data(user, settings, mailoutbox):
+    settings.ADMINS = [("Owner", "owner@example.com")]
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    with mock.patch("accounts.views.ProfileView.post", side_effect=RuntimeError("boom")):
+        response = client.post("/accounts/profile/", {"first_name": "Rosa Reyes Secret"})
+    assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
+    assert [mail.to for mail in mailoutbox] == [["owner@example.com"]]
+    assert "RuntimeError" in mailoutbox[0].body
+    assert "Rosa Reyes Secret" not in mailoutbox[0].body
