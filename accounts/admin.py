@@ -128,6 +128,7 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(LoginLockout)
 class LoginLockoutAdmin(admin.ModelAdmin):
     list_display = ("account", "scope", "locked_until", "created_at")
+    date_hierarchy = "locked_until"
     list_filter = ("scope",)
     search_fields = ("key",)
     actions = ("clear_lockouts",)

@@ -16,14 +16,13 @@ def logged_in(sender, request, user, **kwargs):
     session["auth_at"] = timezone.now().timestamp()
     if session.session_key is None:
         session.save()
-    UserSession.objects.update_or_create(
+    # login() has just given the session a new key, so this is always a new row.
+    UserSession.objects.create(
         session_key=session.session_key,
-        defaults={
-            "user": user,
-            "user_agent": request.headers.get("User-Agent", "")[:300],
-            "ip": client_ip(request),
-            "last_seen": timezone.now(),
-        },
+        user=user,
+        user_agent=request.headers.get("User-Agent", "")[:300],
+        ip=client_ip(request),
+        last_seen=timezone.now(),
     )
 
 

@@ -70,10 +70,12 @@ class Throttle:
 
     def clear(self, key):
         bucket = int(now() // self.window)
+        locked = cache.get(self._lock(key)) is not None
         cache.delete_many([self._lock(key), self._counter(key, bucket), self._counter(key, bucket - 1)])
-        from accounts.models import LoginLockout
+        if locked:  # every successful login clears its account's count: no database write unless it was locked
+            from accounts.models import LoginLockout
 
-        LoginLockout.objects.filter(scope=self.scope, key=str(key)[:254]).delete()
+            LoginLockout.objects.filter(scope=self.scope, key=str(key)[:254]).delete()
 
 
 LOGIN_ACCOUNT = Throttle("login-account", *settings.THROTTLE_LOGIN_ACCOUNT)
