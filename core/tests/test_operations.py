@@ -127,3 +127,9 @@ def test_a_failing_page_mails_the_admins_the_traceback_without_form_data(user, s
     assert [mail.to for mail in mailoutbox] == [["owner@example.com"]]
     assert "RuntimeError" in mailoutbox[0].body
     assert "Rosa Reyes Secret" not in mailoutbox[0].body
+
+
+def test_favicon_ico_leads_to_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == HTTPStatus.MOVED_PERMANENTLY
+    assert response.url == "/static/img/favicon.svg"
