@@ -46,6 +46,30 @@ def _lock(item_pk):
     return ServiceItem.objects.select_for_update().get(pk=item_pk)
 
 
+def _lock_open(item_pk):
+    """The item, locked, unless it is released or cancelled: then only notes may be added."""
+    item = _lock(item_pk)
+    if item.is_closed:
+        raise LogbookError(_("This item is closed; only notes can be added."))
+    return item
+
+
+def _save_with_history(item, values, *, actor, kind, note=""):
+    """Set `values` on the locked item and, if anything really changed, save it and record old -> new."""
+    changes = {}
+    for name, value in values.items():
+        before = _describe(item, name)
+        setattr(item, name, value)
+        after = _describe(item, name)
+        if before != after:
+            changes[_label(item, name)] = [before, after]
+    if not changes:
+        return
+    item.version += 1
+    item.save(update_fields=[*values, "version", "updated_at"])
+    ServiceEvent.objects.create(item=item, actor=actor, kind=kind, changes=changes, note=note)
+
+
 def take_in(*, item: ServiceItem, received_by, intake_token: uuid.UUID) -> tuple[ServiceItem, bool]:
     """Save a new item taken in at the counter. Returns (item, created).
 
@@ -76,60 +100,24 @@ def change_status(*, item_pk: int, to_status: str, actor, note: str = "") -> Ser
         )
     if to_status == Status.CANCELLED and not actor.has_perm("core.cancel_serviceitem"):
         raise LogbookError(_("Only a manager can cancel an item."))
-    old = item.get_status_display()
-    item.status = to_status
-    item.version += 1
-    item.save(update_fields=["status", "version", "updated_at"])
-    ServiceEvent.objects.create(
-        item=item,
-        actor=actor,
-        kind=ServiceEvent.Kind.STATUS,
-        changes={_label(item, "status"): [old, item.get_status_display()]},
-        note=note,
-    )
+    _save_with_history(item, {"status": to_status}, actor=actor, kind=ServiceEvent.Kind.STATUS, note=note)
     return item
 
 
 @transaction.atomic
 def assign(*, item_pk: int, technician, actor) -> ServiceItem:
-    item = _lock(item_pk)
-    if item.is_closed:
-        raise LogbookError(_("This item is closed; only notes can be added."))
-    if item.assigned_to_id == (technician.pk if technician else None):
-        return item
-    old = str(item.assigned_to or "")
-    item.assigned_to = technician
-    item.version += 1
-    item.save(update_fields=["assigned_to", "version", "updated_at"])
-    ServiceEvent.objects.create(
-        item=item,
-        actor=actor,
-        kind=ServiceEvent.Kind.ASSIGNED,
-        changes={_label(item, "assigned_to"): [old, str(technician or "")]},
-    )
+    item = _lock_open(item_pk)
+    _save_with_history(item, {"assigned_to": technician}, actor=actor, kind=ServiceEvent.Kind.ASSIGNED)
     return item
 
 
 @transaction.atomic
 def update_item(*, item_pk: int, data: dict, expected_version: int, actor) -> ServiceItem:
     """Save edited fields, unless the item changed since the form was opened (version) or is closed."""
-    item = _lock(item_pk)
-    if item.is_closed:
-        raise LogbookError(_("This item is closed; only notes can be added."))
+    item = _lock_open(item_pk)
     if item.version != expected_version:
         raise StaleEdit(item, _changes_since(item, data))
-    changes = {}
-    for name, value in data.items():
-        before = _describe(item, name)
-        setattr(item, name, value)
-        after = _describe(item, name)
-        if before != after:
-            changes[_label(item, name)] = [before, after]
-    if not changes:
-        return item
-    item.version += 1
-    item.save()
-    ServiceEvent.objects.create(item=item, actor=actor, kind=ServiceEvent.Kind.EDITED, changes=changes)
+    _save_with_history(item, data, actor=actor, kind=ServiceEvent.Kind.EDITED)
     return item
 
 

@@ -8,6 +8,7 @@ from django.test import Client
 
 from accounts.models import AuditEvent
 from accounts.tests.factories import UserFactory
+from core.tests.factories import put_in_group_through_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -33,16 +34,8 @@ def test_the_trail_never_holds_a_password(client, user):
 
 
 def test_group_changes_in_the_admin_are_recorded_with_who_made_them(client, manager):
-    manager.is_staff = True
-    manager.save()
-    client.force_login(manager)
     clerk = UserFactory(username="newclerk", email="newclerk@example.com")
-    desk = Group.objects.get(name="Front desk")
-    client.post(
-        f"/admin/accounts/user/{clerk.pk}/change/",
-        {"username": "newclerk", "email": "newclerk@example.com", "first_name": "", "last_name": "",
-         "is_active": "on", "groups": [desk.pk]},
-    )  # fmt: skip
+    put_in_group_through_admin(client, manager, clerk, "Front desk")
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.ACCESS_CHANGED)
     assert (event.user, event.actor) == (clerk, manager)
     assert event.detail == {"field": "groups", "added": ["Front desk"], "removed": []}

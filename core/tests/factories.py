@@ -33,3 +33,21 @@ def staff_user(group_name, **kwargs):
     user = UserFactory(**kwargs)
     user.groups.add(Group.objects.get(name=group_name))
     return user
+
+
+def put_in_group_through_admin(client, manager, user, group_name):
+    """A manager (made staff) opens `user` in the admin and saves it with this one group ticked."""
+    manager.is_staff = True
+    manager.save()
+    client.force_login(manager)
+    return client.post(
+        f"/admin/accounts/user/{user.pk}/change/",
+        {
+            "username": user.username,
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "is_active": "on",
+            "groups": [Group.objects.get(name=group_name).pk],
+        },
+    )

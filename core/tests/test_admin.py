@@ -1,11 +1,10 @@
 from http import HTTPStatus
 
 import pytest
-from django.contrib.auth.models import Group
 
 from accounts.tests.factories import UserFactory
 from core.models import ServiceEvent
-from core.tests.factories import ServiceItemFactory
+from core.tests.factories import ServiceItemFactory, put_in_group_through_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -55,16 +54,8 @@ def test_manager_can_grant_access_but_not_superuser_rights(client, manager):
 
 
 def test_manager_puts_a_new_user_in_the_front_desk_group_and_they_see_the_logbook(client, manager):
-    manager.is_staff = True
-    manager.save()
-    client.force_login(manager)
     clerk = UserFactory(username="newclerk", email="newclerk@example.com")
-    desk = Group.objects.get(name="Front desk")
-    response = client.post(
-        f"/admin/accounts/user/{clerk.pk}/change/",
-        {"username": "newclerk", "email": "newclerk@example.com", "first_name": "", "last_name": "",
-         "is_active": "on", "groups": [desk.pk]},
-    )  # fmt: skip
+    response = put_in_group_through_admin(client, manager, clerk, "Front desk")
     assert response.status_code == HTTPStatus.FOUND, response.context["adminform"].form.errors
     clerk.refresh_from_db()
     assert not clerk.is_superuser
