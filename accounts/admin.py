@@ -9,7 +9,7 @@ from accounts import audit
 from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
 from accounts.models import AuditEvent, LoginLockout, User
 from accounts.throttle import THROTTLES
-from core.admin import ReadOnlyAdminMixin
+from service_center.admin import ReadOnlyAdminMixin
 
 
 class AuditAccessChangesMixin:

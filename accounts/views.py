@@ -38,7 +38,7 @@ from accounts.forms import (
 )
 from accounts.models import AuditEvent, UserSession
 from accounts.throttle import EMAIL_IP, EMAIL_USER, LOGIN_ACCOUNT, LOGIN_IP, client_ip, wait_message
-from core.views import InvalidFormStatusMixin
+from service_center.views import InvalidFormStatusMixin
 
 PENDING_LOGIN = "pending_login"
 PENDING_SECONDS = 5 * 60

@@ -1,19 +1,7 @@
 from django.contrib import admin
 
 from core.models import ServiceEvent, ServiceItem
-
-
-class ReadOnlyAdminMixin:
-    """An admin that shows and never writes: what it lists changes only through the site's own pages."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from service_center.admin import ReadOnlyAdminMixin
 
 
 class ServiceEventInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -2,65 +2,18 @@ import datetime
 import uuid
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.forms.renderers import TemplatesSetting
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from email_validator import EmailNotValidError, validate_email
 
 from core.models import ServiceItem, Status
-
-
-def clean_email_address(value):
-    """The address checked and normalised by email-validator, or a ValidationError saying what is wrong."""
-    try:
-        return validate_email(value, check_deliverability=settings.EMAIL_CHECK_DELIVERABILITY).normalized
-    except EmailNotValidError as error:
-        raise forms.ValidationError(str(error), code="invalid") from error
+from service_center.forms import BootstrapFormMixin, clean_email_address
 
 
 def technicians():
     """Active users who may be assigned items to repair."""
     return get_user_model().objects.with_perm("core.repair_serviceitem", include_superusers=False).order_by("username")
-
-
-class BootstrapFormRenderer(TemplatesSetting):
-    """Renders `{{ form }}` and `{{ field.as_field_group }}` with our Bootstrap templates."""
-
-    form_template_name = "includes/form.html"
-    field_template_name = "includes/field.html"
-
-
-class BootstrapFormMixin:
-    """Gives widgets Bootstrap's classes and, once validated, marks invalid fields for assistive technology."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select | forms.SelectMultiple):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name not in self.fields:
-                continue
-            bound = self[name]
-            attrs = self.fields[name].widget.attrs
-            attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-            attrs["aria-invalid"] = "true"
-            described_by = [f"{bound.auto_id}_error"]
-            if self.fields[name].help_text:
-                described_by.append(f"{bound.auto_id}_helptext")
-            attrs["aria-describedby"] = " ".join(described_by)
 
 
 ITEM_FIELDS = [

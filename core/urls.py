@@ -8,9 +8,6 @@ register_converter(ControlNumberConverter, "control")
 
 urlpatterns = [
     path("", views.IndexView.as_view(), name="index"),
-    path("healthz", views.healthz, name="healthz"),
-    path("readyz", views.readyz, name="readyz"),
-    path("favicon.ico", views.favicon, name="favicon"),
     path("items/new/", views.ItemCreateView.as_view(), name="item-create"),
     path("items/export.csv", views.ItemExportView.as_view(), name="item-export"),
     path("items/<control:number>/", views.ItemDetailView.as_view(), name="item-detail"),

@@ -6,7 +6,7 @@ import logging
 
 from django.views.debug import SafeExceptionReporterFilter
 
-from core.middleware import request_id_var
+from service_center.middleware import request_id_var
 
 
 class RequestIdFilter(logging.Filter):

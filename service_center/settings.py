@@ -76,12 +76,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "core.middleware.RequestIdMiddleware",
+    "service_center.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "core.middleware.AdminStylesMiddleware",
+    "service_center.middleware.AdminStylesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "core.middleware.PrivatePagesMiddleware",
+    "service_center.middleware.PrivatePagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -105,14 +105,14 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.shop",
+                "service_center.context_processors.shop",
             ],
         },
     },
 ]
 # Our own field and form templates (Bootstrap markup) replace Django's default ones.
 # https://docs.djangoproject.com/en/5.2/ref/forms/renderers/#templatessetting
-FORM_RENDERER = "core.forms.BootstrapFormRenderer"
+FORM_RENDERER = "service_center.forms.BootstrapFormRenderer"
 
 # Database
 # ------------------------------------------------------------------------------
@@ -277,7 +277,7 @@ STORAGES = {
 
 # Errors and logging
 # ------------------------------------------------------------------------------
-CSRF_FAILURE_VIEW = "core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "service_center.views.csrf_failure"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "service_center.logging.NoFormDataReporterFilter"
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 # "json" for one JSON object a line (production, log collectors); "text" for people.

@@ -2,7 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from service_center import views
+
 urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     # The admin logs in through the site's own login: throttled, and with the second factor.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
     path("admin/", admin.site.urls),
@@ -10,4 +15,4 @@ urlpatterns = [
     path("", include("core.urls")),
 ]
 
-handler500 = "core.views.server_error"
+handler500 = "service_center.views.server_error"

@@ -37,7 +37,7 @@ def test_readyz_is_503_when_the_cache_is_unreachable(client):
 
 
 def test_readyz_is_503_when_the_database_fails(client):
-    with mock.patch("core.views.connection.cursor", side_effect=OperationalError("connection refused")):
+    with mock.patch("service_center.views.connection.cursor", side_effect=OperationalError("connection refused")):
         response = client.get("/readyz")
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert response.json()["problems"] == {"database": "OperationalError"}

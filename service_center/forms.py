@@ -1,0 +1,51 @@
+"""Form parts every app uses: Bootstrap markup (the site's FORM_RENDERER and a widget mixin) and email checks."""
+
+from django import forms
+from django.conf import settings
+from django.forms.renderers import TemplatesSetting
+from email_validator import EmailNotValidError, validate_email
+
+
+def clean_email_address(value):
+    """The address checked and normalised by email-validator, or a ValidationError saying what is wrong."""
+    try:
+        return validate_email(value, check_deliverability=settings.EMAIL_CHECK_DELIVERABILITY).normalized
+    except EmailNotValidError as error:
+        raise forms.ValidationError(str(error), code="invalid") from error
+
+
+class BootstrapFormRenderer(TemplatesSetting):
+    """Renders `{{ form }}` and `{{ field.as_field_group }}` with our Bootstrap templates."""
+
+    form_template_name = "includes/form.html"
+    field_template_name = "includes/field.html"
+
+
+class BootstrapFormMixin:
+    """Gives widgets Bootstrap's classes and, once validated, marks invalid fields for assistive technology."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            bound = self[name]
+            attrs = self.fields[name].widget.attrs
+            attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+            attrs["aria-invalid"] = "true"
+            described_by = [f"{bound.auto_id}_error"]
+            if self.fields[name].help_text:
+                described_by.append(f"{bound.auto_id}_helptext")
+            attrs["aria-describedby"] = " ".join(described_by)
