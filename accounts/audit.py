@@ -3,7 +3,7 @@
 import logging
 
 from accounts.models import AuditEvent
-from accounts.throttle import client_ip
+from service_center.http import client_ip
 
 logger = logging.getLogger("service_center.audit")
 

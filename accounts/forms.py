@@ -5,8 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import audit, services
 from accounts.models import AuditEvent, User
-from accounts.throttle import LOGIN_ACCOUNT, LOGIN_IP, client_ip, wait_message
+from accounts.throttle import LOGIN_ACCOUNT, LOGIN_IP, wait_message
 from service_center.forms import BootstrapFormMixin, clean_email_address
+from service_center.http import client_ip
 
 
 def account_key(identifier):

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import AuditEvent, UserSession
-from accounts.throttle import client_ip
+from service_center.http import client_ip
 
 
 @receiver(user_logged_in)

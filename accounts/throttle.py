@@ -92,14 +92,3 @@ def wait_message(seconds):
         "Too many attempts. Please try again in %(minutes)d minutes.",
         minutes,
     ) % {"minutes": minutes}
-
-
-def client_ip(request):
-    """The client's address: REMOTE_ADDR, or the one our own proxies put in X-Forwarded-For."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR") or None

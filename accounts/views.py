@@ -37,7 +37,8 @@ from accounts.forms import (
     count_failure,
 )
 from accounts.models import AuditEvent, UserSession
-from accounts.throttle import EMAIL_IP, EMAIL_USER, LOGIN_ACCOUNT, LOGIN_IP, client_ip, wait_message
+from accounts.throttle import EMAIL_IP, EMAIL_USER, LOGIN_ACCOUNT, LOGIN_IP, wait_message
+from service_center.http import client_ip
 from service_center.views import InvalidFormStatusMixin
 
 PENDING_LOGIN = "pending_login"
