@@ -7,6 +7,7 @@ from django.core.cache import cache
 
 from accounts.tests.factories import UserFactory
 from core.tests.factories import staff_user
+from service_center.roles import FRONT_DESK, MANAGERS, TECHNICIANS
 
 
 @pytest.fixture(autouse=True)
@@ -48,14 +49,14 @@ def pytest_sessionfinish(session, exitstatus):
 
 @pytest.fixture
 def front_desk(db):
-    return staff_user("Front desk", username="desk")
+    return staff_user(FRONT_DESK, username="desk")
 
 
 @pytest.fixture
 def technician(db):
-    return staff_user("Technicians", username="tech")
+    return staff_user(TECHNICIANS, username="tech")
 
 
 @pytest.fixture
 def manager(db):
-    return staff_user("Managers", username="boss")
+    return staff_user(MANAGERS, username="boss")

@@ -10,18 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import UserSession
+from service_center.roles import is_manager, is_staff_member
 
 # Paths that must work whatever the session's state: health checks and the way out.
 EXEMPT = ("/healthz", "/readyz", "/static/")
 TOUCH_EVERY = 60  # seconds between "last seen" writes
 
 
-def is_staff(user):
-    return user.is_staff or user.has_perm("core.view_serviceitem")
-
-
 def needs_two_factor(user):
-    return settings.REQUIRE_2FA_FOR_MANAGERS and (user.is_superuser or user.groups.filter(name="Managers").exists())
+    return settings.REQUIRE_2FA_FOR_MANAGERS and is_manager(user)
 
 
 class SessionSecurityMiddleware:
@@ -38,7 +35,7 @@ class SessionSecurityMiddleware:
         session, user, now = request.session, request.user, time.time()
         last_seen = session.get("last_seen", now)
         auth_at = session.setdefault("auth_at", now)
-        if is_staff(user) and (
+        if is_staff_member(user) and (
             now - last_seen > settings.STAFF_IDLE_SECONDS or now - auth_at > settings.STAFF_SESSION_MAX_SECONDS
         ):
             idle = now - last_seen > settings.STAFF_IDLE_SECONDS

@@ -92,15 +92,17 @@ def child_prepare(items):
     from django.core.cache import cache
     from load import load
 
+    from service_center.roles import MANAGERS, TECHNICIANS
+
     call_command("migrate", verbosity=0)
     cache.clear()  # nothing cached by an earlier run may be served
     users = get_user_model().objects
     manager, _ = users.get_or_create(username="bench-manager", defaults={"email": "bench-manager@example.com"})
     manager.set_password(PASSWORD)
     manager.save()
-    manager.groups.add(Group.objects.get(name="Managers"))
+    manager.groups.add(Group.objects.get(name=MANAGERS))
     tech, _ = users.get_or_create(username="bench-tech", defaults={"email": "bench-tech@example.com"})
-    tech.groups.add(Group.objects.get(name="Technicians"))
+    tech.groups.add(Group.objects.get(name=TECHNICIANS))
     started = time.perf_counter()
     added = load(items, user_id=manager.pk, tech_id=tech.pk, progress=lambda line: print(line, file=sys.stderr))
     print(json.dumps({"added": added, "seconds": round(time.perf_counter() - started, 1)}))

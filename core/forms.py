@@ -2,19 +2,12 @@ import datetime
 import uuid
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import ServiceItem, Status
+from core.models import ServiceItem, Status, technicians
 from service_center.forms import BootstrapFormMixin, clean_email_address
-
-
-def technicians():
-    """Active users who may be assigned items to repair."""
-    return get_user_model().objects.with_perm("core.repair_serviceitem", include_superusers=False).order_by("username")
-
 
 ITEM_FIELDS = [
     "customer_name",

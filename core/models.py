@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Count, F, Q
@@ -45,6 +46,11 @@ class Priority(models.TextChoices):
     NORMAL = "normal", _("Normal")
     HIGH = "high", _("High")
     URGENT = "urgent", _("Urgent")
+
+
+def technicians():
+    """Active users who may be assigned items to repair (the Technicians group grants it)."""
+    return get_user_model().objects.with_perm("core.repair_serviceitem", include_superusers=False).order_by("username")
 
 
 class ServiceItemQuerySet(models.QuerySet):

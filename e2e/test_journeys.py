@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from core.models import ServiceItem, Status
+from service_center.roles import FRONT_DESK, MANAGERS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "tide-chart-regulator-42"
@@ -32,7 +33,7 @@ def log_out(page):
 def test_from_registration_to_a_released_item(live_server, new_page, inspector):
     base = live_server.url
     manager = UserFactory(username="boss", is_staff=True, password=PASSWORD)
-    manager.groups.add(Group.objects.get(name="Managers"))
+    manager.groups.add(Group.objects.get(name=MANAGERS))
 
     # A new member of staff registers, logs in and out, then logs in with "Remember me".
     clerk = new_page()
@@ -66,11 +67,11 @@ def test_from_registration_to_a_released_item(live_server, new_page, inspector):
     admin.get_by_role("link", name="mara").click()
     # Django's own change form has known axe and vnu findings (its help tooltips and disabled <div>s), which
     # are Django's to fix; here the test holds it to the Content-Security-Policy (no violation in the console).
-    admin.get_by_role("listbox", name="Available groups").select_option(label="Front desk")
+    admin.get_by_role("listbox", name="Available groups").select_option(label=FRONT_DESK)
     admin.get_by_role("button", name="Choose selected groups").click()
     admin.get_by_role("button", name="Save", exact=True).click()
     expect(admin.get_by_text("was changed successfully")).to_be_visible()
-    assert User.objects.get(username="mara").groups.filter(name="Front desk").exists()
+    assert User.objects.get(username="mara").groups.filter(name=FRONT_DESK).exists()
 
     # The clerk takes an item in.
     clerk.goto(base + "/")
@@ -134,7 +135,7 @@ def inspector_path(name):
 
 def front_desk_at_take_in(live_server, new_page):
     """A browser logged in as a member of the front desk, on the take-in form."""
-    UserFactory(username="desk", password=PASSWORD).groups.add(Group.objects.get(name="Front desk"))
+    UserFactory(username="desk", password=PASSWORD).groups.add(Group.objects.get(name=FRONT_DESK))
     page = new_page()
     log_in(page, live_server.url, "desk")
     page.goto(live_server.url + "/items/new/")

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from accounts.tests.factories import UserFactory
+from service_center.roles import FRONT_DESK
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -38,7 +39,7 @@ def test_changelist_searches_username_email_and_name(admin_user_client, term):
 
 
 def test_changelist_filters_by_staff_active_superuser_and_groups(admin_user_client):
-    group = Group.objects.get(name="Front desk")  # made by the logbook migration
+    group = Group.objects.get(name=FRONT_DESK)  # made by the logbook migration
     clerk = UserFactory(username="clerk")
     clerk.groups.add(group)
     UserFactory(username="idle", is_active=False)

@@ -9,6 +9,7 @@ from django.test import Client
 from accounts.models import AuditEvent
 from accounts.tests.factories import UserFactory
 from core.tests.factories import put_in_group_through_admin
+from service_center.roles import FRONT_DESK
 
 pytestmark = pytest.mark.django_db
 
@@ -35,18 +36,18 @@ def test_the_trail_never_holds_a_password(client, user):
 
 def test_group_changes_in_the_admin_are_recorded_with_who_made_them(client, manager):
     clerk = UserFactory(username="newclerk", email="newclerk@example.com")
-    put_in_group_through_admin(client, manager, clerk, "Front desk")
+    put_in_group_through_admin(client, manager, clerk, FRONT_DESK)
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.ACCESS_CHANGED)
     assert (event.user, event.actor) == (clerk, manager)
-    assert event.detail == {"field": "groups", "added": ["Front desk"], "removed": []}
+    assert event.detail == {"field": "groups", "added": [FRONT_DESK], "removed": []}
 
 
 def test_group_permission_changes_are_recorded(client):
     owner = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(owner)
-    desk = Group.objects.get(name="Front desk")
+    desk = Group.objects.get(name=FRONT_DESK)
     kept = list(desk.permissions.exclude(codename="print_slip_serviceitem").values_list("pk", flat=True))
-    client.post(f"/admin/auth/group/{desk.pk}/change/", {"name": "Front desk", "permissions": kept})
+    client.post(f"/admin/auth/group/{desk.pk}/change/", {"name": FRONT_DESK, "permissions": kept})
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.ACCESS_CHANGED)
     assert event.actor == owner
     assert event.detail["removed"] == ["Service logbook | service item | Can print claim slips"]

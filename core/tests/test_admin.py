@@ -5,6 +5,7 @@ import pytest
 from accounts.tests.factories import UserFactory
 from core.models import ServiceEvent
 from core.tests.factories import ServiceItemFactory, put_in_group_through_admin
+from service_center.roles import FRONT_DESK
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,7 @@ def test_manager_can_grant_access_but_not_superuser_rights(client, manager):
 
 def test_manager_puts_a_new_user_in_the_front_desk_group_and_they_see_the_logbook(client, manager):
     clerk = UserFactory(username="newclerk", email="newclerk@example.com")
-    response = put_in_group_through_admin(client, manager, clerk, "Front desk")
+    response = put_in_group_through_admin(client, manager, clerk, FRONT_DESK)
     assert response.status_code == HTTPStatus.FOUND, response.context["adminform"].form.errors
     clerk.refresh_from_db()
     assert not clerk.is_superuser

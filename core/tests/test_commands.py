@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from core.models import ServiceEvent, ServiceItem, Status
+from service_center.roles import STAFF_GROUPS
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +13,7 @@ def test_seed_demo_creates_staff_in_each_group_and_items_with_history(settings, 
     call_command("seed_demo", items=120, batch_size=50, seed=7)
     out = capsys.readouterr().out
     users = get_user_model().objects.filter(username__in=["frontdesk", "tech", "tech2", "manager"])
-    assert {user.groups.get().name for user in users} == {"Front desk", "Technicians", "Managers"}
+    assert {user.groups.get().name for user in users} == set(STAFF_GROUPS)
     assert ServiceItem.objects.count() == 120
     assert ServiceEvent.objects.filter(kind=ServiceEvent.Kind.CREATED).count() == 120
     assert ServiceItem.objects.exclude(status=Status.RECEIVED).exists()

@@ -7,10 +7,11 @@ import pytest
 from accounts.tests.factories import UserFactory
 from core.models import ServiceItem, Status
 from core.tests.factories import ServiceItemFactory, staff_user
+from service_center.roles import FRONT_DESK, MANAGERS, STAFF_GROUPS, TECHNICIANS
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "no_group", "Front desk", "Technicians", "Managers"]
+ROLES = ["anonymous", "no_group", FRONT_DESK, TECHNICIANS, MANAGERS]
 OK, FOUND, FORBIDDEN = HTTPStatus.OK, HTTPStatus.FOUND, HTTPStatus.FORBIDDEN
 
 BAD = HTTPStatus.BAD_REQUEST
@@ -60,13 +61,13 @@ def test_permission_matrix(client, role, method, path, data, answers):
         assert "ask a manager to grant you access" in response.text
 
 
-@pytest.mark.parametrize("role", ["no_group", "Front desk", "Technicians", "Managers"])
+@pytest.mark.parametrize("role", ["no_group", *STAFF_GROUPS])
 def test_refused_posts_change_nothing(client, role):
     item = ServiceItemFactory()
     login_as(client, role)
     client.post(f"{item.get_absolute_url()}status/", {"status": "cancelled"})
     item.refresh_from_db()
-    assert item.status == (Status.CANCELLED if role == "Managers" else Status.RECEIVED)
+    assert item.status == (Status.CANCELLED if role == MANAGERS else Status.RECEIVED)
 
 
 def test_no_group_user_sees_no_customer_data_on_the_index(client):
@@ -79,7 +80,7 @@ def test_no_group_user_sees_no_customer_data_on_the_index(client):
 
 
 def test_hiding_buttons_is_not_the_only_check_technician_cannot_take_in(client):
-    client.force_login(staff_user("Technicians"))
+    client.force_login(staff_user(TECHNICIANS))
     response = client.post("/items/new/", {"customer_name": "X"})
     assert response.status_code == FORBIDDEN
     assert not ServiceItem.objects.exists()
@@ -88,5 +89,5 @@ def test_hiding_buttons_is_not_the_only_check_technician_cannot_take_in(client):
 @pytest.mark.parametrize("path", ["status/", "assign/", "notes/"])
 def test_action_urls_refuse_get(client, path):
     item = ServiceItemFactory()
-    client.force_login(staff_user("Managers"))
+    client.force_login(staff_user(MANAGERS))
     assert client.get(f"{item.get_absolute_url()}{path}").status_code == HTTPStatus.METHOD_NOT_ALLOWED

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.models import TRANSITIONS, LogbookRevision, Priority, ServiceEvent, ServiceItem, Status
+from service_center.roles import FRONT_DESK, MANAGERS, TECHNICIANS
 
 FIRST = [
     "Ana",
@@ -85,8 +86,8 @@ class Command(BaseCommand):
             raise CommandError("--items must be 0 or more and --batch-size 1 or more.")
         rng = random.Random(seed)
         staff = self.create_staff()
-        technicians = [user for user, group in staff if group == "Technicians"]
-        clerks = [user for user, group in staff if group != "Technicians"]
+        technicians = [user for user, group in staff if group == TECHNICIANS]
+        clerks = [user for user, group in staff if group != TECHNICIANS]
         now = timezone.now()
         done = 0
         while done < items:
@@ -102,10 +103,10 @@ class Command(BaseCommand):
         staff = []
         self.stdout.write("Demo staff accounts (passwords are new each run):")
         for username, group in [
-            ("frontdesk", "Front desk"),
-            ("tech", "Technicians"),
-            ("tech2", "Technicians"),
-            ("manager", "Managers"),
+            ("frontdesk", FRONT_DESK),
+            ("tech", TECHNICIANS),
+            ("tech2", TECHNICIANS),
+            ("manager", MANAGERS),
         ]:
             user, _ = user_model.objects.get_or_create(
                 username=username, defaults={"email": f"{username}@demo.invalid", "first_name": username.title()}
@@ -113,7 +114,7 @@ class Command(BaseCommand):
             password = secrets.token_urlsafe(12)
             user.set_password(password)
             user.is_active = True
-            user.is_staff = group == "Managers"
+            user.is_staff = group == MANAGERS
             user.save()
             user.groups.add(Group.objects.get(name=group))
             staff.append((user, group))
