@@ -5,10 +5,9 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts import audit
+from accounts import audit, throttle
 from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
 from accounts.models import AuditEvent, LoginLockout, User
-from accounts.throttle import THROTTLES
 from service_center.admin import ReadOnlyAdminMixin
 
 
@@ -141,11 +140,7 @@ class LoginLockoutAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("account or address"), ordering="key")
     def account(self, obj):
-        kind, _sep, value = obj.key.partition(":")
-        if kind == "user" and value.isdigit():
-            user = User.objects.filter(pk=int(value)).first()
-            return user.username if user else obj.key
-        return value if kind == "name" else obj.key
+        return throttle.describe_key(obj.key)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -156,9 +151,9 @@ class LoginLockoutAdmin(admin.ModelAdmin):
     def clear_lockouts(self, request, queryset):
         count = 0
         for lockout in queryset:
-            throttle = THROTTLES.get(lockout.scope)
-            if throttle:
-                throttle.clear(lockout.key)
+            limit = throttle.THROTTLES.get(lockout.scope)
+            if limit:
+                limit.clear(lockout.key)
             lockout.delete()
             count += 1
         self.message_user(request, ngettext("%d lockout cleared.", "%d lockouts cleared.", count) % count)

@@ -12,8 +12,7 @@ class UsernameOrEmailBackend(ModelBackend):
         if username is None or password is None:
             return None
         user_model = get_user_model()
-        field = "email__iexact" if "@" in username else "username__iexact"
-        user = user_model._default_manager.filter(**{field: username.strip()}).first()
+        user = user_model._default_manager.by_login_name(username).first()
         if user is None:
             # Hash anyway, so that an unknown name takes as long to refuse as a wrong password.
             user_model().set_password(password)

@@ -3,30 +3,9 @@ from django.contrib.auth import forms as auth_forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit, services
-from accounts.models import AuditEvent, User
-from accounts.throttle import LOGIN_ACCOUNT, LOGIN_IP, wait_message
+from accounts import services, throttle
+from accounts.models import User
 from service_center.forms import BootstrapFormMixin, clean_email_address
-from service_center.http import client_ip
-
-
-def account_key(identifier):
-    """The throttle key for a login name: the account when one answers to it (by username or email), else the name.
-
-    So that "ann" and "ann@example.com" count against the same five attempts.
-    """
-    identifier = (identifier or "").strip()
-    field = "email__iexact" if "@" in identifier else "username__iexact"
-    pk = User._default_manager.filter(**{field: identifier}).values_list("pk", flat=True).first()
-    return f"user:{pk}" if pk else f"name:{identifier.lower()}"
-
-
-def count_failure(request, key):
-    """Count a failed login (password or code) against the account and the client's address."""
-    ip = client_ip(request)
-    locked = max(LOGIN_ACCOUNT.hit(key), LOGIN_IP.hit(ip) if ip else 0)
-    if locked:
-        audit.record(AuditEvent.Kind.LOCKOUT, request=request, username=key, seconds=locked)
 
 
 class UniqueEmailMixin:
@@ -88,17 +67,16 @@ class LoginForm(BootstrapFormMixin, auth_forms.AuthenticationForm):
         self.fields["password"].widget.attrs["maxlength"] = "4096"
 
     def clean(self):
-        key = account_key(self.cleaned_data.get("username"))
-        ip = client_ip(self.request) if self.request else None
-        wait = max(LOGIN_ACCOUNT.retry_after(key), LOGIN_IP.retry_after(ip) if ip else 0)
+        key = throttle.account_key(self.cleaned_data.get("username"))
+        wait = throttle.longest_wait(*throttle.login_checks(self.request, key))
         if wait:
             self.retry_after = wait
-            raise forms.ValidationError(wait_message(wait), code="throttled")
+            raise forms.ValidationError(throttle.wait_message(wait), code="throttled")
         try:
             return super().clean()
         except forms.ValidationError as error:
             if error.code == "invalid_login":
-                count_failure(self.request, key)
+                throttle.count_failure(self.request, key)
             raise
 
 

@@ -1,10 +1,23 @@
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth import models as auth_models
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import UsernameValidator
+
+
+class UserQuerySet(models.QuerySet):
+    def by_login_name(self, name):
+        """The account a login name means: an email address when it has "@" (usernames cannot), else a
+        username; in any letter case. Both are unique whatever their case, so this is one row or none."""
+        field = "email__iexact" if "@" in name else "username__iexact"
+        return self.filter(**{field: name.strip()})
+
+
+class UserManager(auth_models.UserManager.from_queryset(UserQuerySet)):
+    pass
 
 
 class User(AbstractUser):

@@ -1,19 +1,27 @@
 """Counting failures and refusing for a while: login, two-factor codes, reset and confirmation mails.
 
-Counters live in Django's cache, so app servers that share a cache (Redis) share the counts. A limit is
-"at most `limit` in any `window` seconds", counted in two fixed windows (this one and the one before); past it the
-key is locked for `cool_off` seconds, then everything starts afresh: a cool-off, never a permanent lock.
+The one door for lockout policy: the limits, the keys they count under, counting a failed login, and the
+429 page. Counters live in Django's cache, so app servers that share a cache (Redis) share the counts. A limit
+is "at most `limit` in any `window` seconds", counted in two fixed windows (this one and the one before); past
+it the key is locked for `cool_off` seconds, then everything starts afresh: a cool-off, never a permanent lock.
 """
 
 import dataclasses
 import hashlib
 import math
 import time
+from http import HTTPStatus
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import ngettext
+
+from accounts import audit
+from accounts.models import AuditEvent, LoginLockout, User
+from service_center.http import client_ip
 
 
 def now():
@@ -59,8 +67,6 @@ class Throttle:
             return 0
         until = now() + self.cool_off
         cache.set(self._lock(key), until, self.cool_off + 5)
-        from accounts.models import LoginLockout
-
         LoginLockout.objects.update_or_create(
             scope=self.scope,
             key=str(key)[:254],
@@ -73,8 +79,6 @@ class Throttle:
         locked = cache.get(self._lock(key)) is not None
         cache.delete_many([self._lock(key), self._counter(key, bucket), self._counter(key, bucket - 1)])
         if locked:  # every successful login clears its account's count: no database write unless it was locked
-            from accounts.models import LoginLockout
-
             LoginLockout.objects.filter(scope=self.scope, key=str(key)[:254]).delete()
 
 
@@ -92,3 +96,79 @@ def wait_message(seconds):
         "Too many attempts. Please try again in %(minutes)d minutes.",
         minutes,
     ) % {"minutes": minutes}
+
+
+# Keys ----------------------------------------------------------------------------------------------------------
+# A login counts against the account ("user:<pk>") when a user answers to the name typed, else against the name
+# itself ("name:<name>"), so that unknown and known names lock alike; and against the client's address.
+
+
+def user_key(user: User) -> str:
+    """The key a user's failed logins count under."""
+    return f"user:{user.pk}"
+
+
+def account_key(name: str | None) -> str:
+    """The key for a login name: the account when one answers to it (by username or email), else the name.
+
+    So that "ann" and "ann@example.com" count against the same five attempts.
+    """
+    name = (name or "").strip()
+    user = User.objects.by_login_name(name).only("pk").first()
+    return user_key(user) if user else f"name:{name.lower()}"
+
+
+def clear_login_failures(user: User) -> None:
+    """A successful login, or a new password, starts the account's count afresh."""
+    LOGIN_ACCOUNT.clear(user_key(user))
+
+
+def describe_key(key: str) -> str:
+    """A lockout's key as the admin shows it: the account's username, the name typed, or the address."""
+    kind, _sep, value = key.partition(":")
+    if kind == "user" and value.isdigit():
+        user = User.objects.filter(pk=int(value)).first()
+        return user.username if user else key
+    return value if kind == "name" else key
+
+
+# Checking and counting -----------------------------------------------------------------------------------------
+
+
+def login_checks(request: HttpRequest | None, key: str) -> tuple[tuple[Throttle, object], ...]:
+    """The two limits a login attempt (password or code) must be within: its account's and its address's."""
+    return (LOGIN_ACCOUNT, key), (LOGIN_IP, client_ip(request) if request is not None else None)
+
+
+def longest_wait(*checks: tuple[Throttle, object]) -> int:
+    """Seconds until every (throttle, key) pair may try again; 0 when all may now. A key of None (no client
+    address) is never limited."""
+    return max((throttle.retry_after(key) for throttle, key in checks if key), default=0)
+
+
+def refuse_if_throttled(
+    request: HttpRequest, *checks: tuple[Throttle, object], count: bool = False
+) -> HttpResponse | None:
+    """The 429 page while any (throttle, key) is locked, else None, having counted this attempt against each
+    key when `count` is set (mails: every request counts; logins count only their failures)."""
+    wait = longest_wait(*checks)
+    if wait:
+        return too_many_requests(request, wait)
+    if count:
+        for throttle, key in checks:
+            if key:
+                throttle.hit(key)
+    return None
+
+
+def count_failure(request: HttpRequest, key: str) -> None:
+    """Count a failed login (password or code) against the account and the client's address."""
+    locked = max(throttle.hit(counted) if counted else 0 for throttle, counted in login_checks(request, key))
+    if locked:
+        audit.record(AuditEvent.Kind.LOCKOUT, request=request, username=key, seconds=locked)
+
+
+def too_many_requests(request: HttpRequest, seconds: int) -> HttpResponse:
+    response = render(request, "429.html", {"message": wait_message(seconds)}, status=HTTPStatus.TOO_MANY_REQUESTS)
+    response["Retry-After"] = str(seconds)
+    return response

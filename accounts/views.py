@@ -23,7 +23,7 @@ from django.views.generic import CreateView, DetailView, FormView, TemplateView,
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import audit, services
+from accounts import audit, services, throttle
 from accounts.forms import (
     CodeForm,
     CurrentPasswordForm,
@@ -34,10 +34,8 @@ from accounts.forms import (
     RegistrationForm,
     ResetForm,
     SetPasswordForm,
-    count_failure,
 )
 from accounts.models import AuditEvent, UserSession
-from accounts.throttle import EMAIL_IP, EMAIL_USER, LOGIN_ACCOUNT, LOGIN_IP, wait_message
 from service_center.http import client_ip
 from service_center.views import InvalidFormStatusMixin
 
@@ -45,17 +43,11 @@ PENDING_LOGIN = "pending_login"
 PENDING_SECONDS = 5 * 60
 
 
-def too_many_requests(request, seconds):
-    response = render(request, "429.html", {"message": wait_message(seconds)}, status=HTTPStatus.TOO_MANY_REQUESTS)
-    response["Retry-After"] = str(seconds)
-    return response
-
-
 def finish_login(request, user, *, remember):
     """Log the user in (a new session key) and set how long the session lasts."""
     auth_login(request, user, backend=getattr(user, "backend", None))
     request.session.set_expiry(settings.REMEMBER_ME_SECONDS if remember else 0)
-    LOGIN_ACCOUNT.clear(f"user:{user.pk}")
+    throttle.clear_login_failures(user)
 
 
 class AnonymousOnlyMixin:
@@ -108,7 +100,7 @@ class LoginView(InvalidFormStatusMixin, auth_views.LoginView):
 
     def form_invalid(self, form):
         if form.has_error("__all__", "throttled"):
-            return too_many_requests(self.request, form.retry_after)
+            return throttle.too_many_requests(self.request, form.retry_after)
         return super().form_invalid(form)
 
 
@@ -128,14 +120,13 @@ class LoginCodeView(InvalidFormStatusMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
-        key = f"user:{self.user.pk}"
-        ip = client_ip(self.request)
-        wait = max(LOGIN_ACCOUNT.retry_after(key), LOGIN_IP.retry_after(ip) if ip else 0)
-        if wait:
-            return too_many_requests(self.request, wait)
+        key = throttle.user_key(self.user)
+        refused = throttle.refuse_if_throttled(self.request, *throttle.login_checks(self.request, key))
+        if refused:
+            return refused
         device = django_otp.match_token(self.user, form.cleaned_data["code"])
         if device is None:
-            count_failure(self.request, key)
+            throttle.count_failure(self.request, key)
             form.add_error("code", _("That code is not right. Check the time on your phone and try again."))
             return self.form_invalid(form)
         pending = self.request.session.pop(PENDING_LOGIN)
@@ -213,12 +204,9 @@ class PasswordResetView(InvalidFormStatusMixin, auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password-reset-done")
 
     def post(self, request, *args, **kwargs):
-        ip = client_ip(request)
-        wait = EMAIL_IP.retry_after(ip) if ip else 0
-        if wait:
-            return too_many_requests(request, wait)
-        if ip:
-            EMAIL_IP.hit(ip)
+        refused = throttle.refuse_if_throttled(request, (throttle.EMAIL_IP, client_ip(request)), count=True)
+        if refused:
+            return refused
         return super().post(request, *args, **kwargs)
 
 
@@ -233,7 +221,7 @@ class PasswordResetConfirmView(InvalidFormStatusMixin, auth_views.PasswordResetC
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        LOGIN_ACCOUNT.clear(f"user:{form.user.pk}")
+        throttle.clear_login_failures(form.user)
         services.password_changed(user=form.user, request=self.request, kind=AuditEvent.Kind.PASSWORD_RESET)
         messages.success(self.request, _("Your new password is set. You can log in with it now."))
         return response
@@ -282,10 +270,9 @@ class EmailConfirmSendView(LoginRequiredMixin, View):
         if user.email_verified:
             messages.info(request, _("Your email address is already confirmed."))
             return redirect("accounts:profile")
-        wait = EMAIL_USER.retry_after(user.pk)
-        if wait:
-            return too_many_requests(request, wait)
-        EMAIL_USER.hit(user.pk)
+        refused = throttle.refuse_if_throttled(request, (throttle.EMAIL_USER, user.pk), count=True)
+        if refused:
+            return refused
         services.send_confirmation(user=user)
         messages.success(request, _("We sent a new confirmation link to %(email)s.") % {"email": user.email})
         return redirect("accounts:profile")

@@ -42,3 +42,15 @@ def test_display_name_falls_back_to_username():
 
 def test_absolute_url_is_the_user_page():
     assert UserFactory(username="kim").get_absolute_url() == "/users/kim/"
+
+
+@pytest.mark.parametrize("name", ["kim", "KIM", " Kim ", "kim@example.com", "KIM@Example.COM"])
+def test_a_login_name_finds_the_account_by_username_or_email_in_any_case(name):
+    kim = UserFactory(username="kim", email="kim@example.com")
+    UserFactory(username="kimberly", email="kim@example.org")
+    assert list(User.objects.by_login_name(name)) == [kim]
+
+
+def test_an_email_is_never_taken_for_a_username():
+    UserFactory(username="kim", email="other@example.com")
+    assert not User.objects.by_login_name("kim@example.com").exists()

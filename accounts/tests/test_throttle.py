@@ -138,3 +138,12 @@ def test_reset_form_is_throttled_per_address(client, clock):
     refused = client.post("/accounts/password/reset/", {"email": "x@example.com"})
     assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert "Too many attempts" in refused.text
+
+
+def test_lockout_keys_are_shown_as_names_people_know():
+    ann = UserFactory(username="ann")
+    assert throttle.describe_key(throttle.user_key(ann)) == "ann"
+    assert throttle.describe_key(throttle.account_key("ANN@example.com")) == "ann"
+    assert throttle.describe_key(throttle.account_key("Nobody")) == "nobody"
+    assert throttle.describe_key("10.0.0.1") == "10.0.0.1"
+    assert throttle.describe_key("user:999999") == "user:999999"  # the account is gone
