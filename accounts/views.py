@@ -8,22 +8,20 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import audit, services, throttle
+from accounts import services, throttle
 from accounts.forms import (
     CodeForm,
     CurrentPasswordForm,
@@ -41,13 +39,7 @@ from service_center.views import InvalidFormStatusMixin
 
 PENDING_LOGIN = "pending_login"
 PENDING_SECONDS = 5 * 60
-
-
-def finish_login(request, user, *, remember):
-    """Log the user in (a new session key) and set how long the session lasts."""
-    auth_login(request, user, backend=getattr(user, "backend", None))
-    request.session.set_expiry(settings.REMEMBER_ME_SECONDS if remember else 0)
-    throttle.clear_login_failures(user)
+WRONG_CODE = gettext_lazy("That code is not right. Check the time on your phone and try again.")
 
 
 class AnonymousOnlyMixin:
@@ -66,9 +58,7 @@ class RegisterView(AnonymousOnlyMixin, InvalidFormStatusMixin, CreateView):
 
     def form_valid(self, form):
         try:
-            with transaction.atomic():
-                self.object = form.save()
-                services.send_confirmation(user=self.object)
+            self.object = services.register(user=form.save(commit=False))
         except IntegrityError:
             # Another registration took the same name between our check and our insert.
             form.add_conflict_errors()
@@ -95,7 +85,7 @@ class LoginView(InvalidFormStatusMixin, auth_views.LoginView):
                 "at": time.time(),
             }
             return redirect("accounts:login-code")
-        finish_login(self.request, user, remember=remember)
+        services.finish_login(self.request, user, remember=remember)
         return HttpResponseRedirect(self.get_success_url())
 
     def form_invalid(self, form):
@@ -120,28 +110,29 @@ class LoginCodeView(InvalidFormStatusMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
-        key = throttle.user_key(self.user)
-        refused = throttle.refuse_if_throttled(self.request, *throttle.login_checks(self.request, key))
+        checks = throttle.login_checks(self.request, throttle.user_key(self.user))
+        refused = throttle.refuse_if_throttled(self.request, *checks)
         if refused:
             return refused
-        device = django_otp.match_token(self.user, form.cleaned_data["code"])
-        if device is None:
-            throttle.count_failure(self.request, key)
-            form.add_error("code", _("That code is not right. Check the time on your phone and try again."))
+        try:
+            recovery_left = services.complete_two_factor_login(
+                request=self.request,
+                user=self.user,
+                code=form.cleaned_data["code"],
+                backend=self.pending["backend"],
+                remember=self.pending["remember"],
+            )
+        except services.WrongCode:
+            form.add_error("code", WRONG_CODE)
             return self.form_invalid(form)
-        pending = self.request.session.pop(PENDING_LOGIN)
-        self.user.backend = pending["backend"]
-        finish_login(self.request, self.user, remember=pending["remember"])
-        django_otp.login(self.request, device)
-        if isinstance(device, StaticDevice):
-            left = device.token_set.count()
-            audit.record(AuditEvent.Kind.RECOVERY_CODE_USED, request=self.request, user=self.user, left=left)
+        del self.request.session[PENDING_LOGIN]
+        if recovery_left is not None:
             messages.warning(
                 self.request,
                 _("You used a recovery code; %(left)d are left. Make new ones from your profile if you run low.")
-                % {"left": left},
+                % {"left": recovery_left},
             )
-        return HttpResponseRedirect(pending["next"])
+        return HttpResponseRedirect(self.pending["next"])
 
 
 class LogoutView(auth_views.LogoutView):
@@ -170,7 +161,7 @@ class ProfileView(LoginRequiredMixin, SuccessMessageMixin, InvalidFormStatusMixi
         return super().get_context_data(
             sessions=UserSession.objects.filter(user=user),
             current_session=self.request.session.session_key,
-            two_factor=TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+            two_factor=services.has_two_factor(user),
             **kwargs,
         )
 
@@ -303,25 +294,26 @@ class SessionEndView(LoginRequiredMixin, View):
 
 # Two-factor authentication -----------------------------------------------------------------------------------
 
+# The authenticator this session started to set up, until it is confirmed.
 SETUP_DEVICE = "totp_setup_device"
 
 
-def device_being_set_up(request):
-    """The authenticator this session started to set up and has not confirmed yet, if any."""
-    return TOTPDevice.objects.filter(user=request.user, confirmed=False, pk=request.session.get(SETUP_DEVICE)).first()
-
-
 class TwoFactorView(LoginRequiredMixin, TemplateView):
+    """The two-factor page; the POST-only views below are it too, so that a refused form shows it again."""
+
     template_name = "accounts/two_factor.html"
+
+    def device_being_set_up(self):
+        return services.device_being_set_up(user=self.request.user, pk=self.request.session.get(SETUP_DEVICE))
 
     def get_context_data(self, **kwargs):
         user = self.request.user
         context = super().get_context_data(**kwargs)
-        context["enabled"] = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-        context["recovery_left"] = sum(device.token_set.count() for device in StaticDevice.objects.filter(user=user))
+        context["enabled"] = services.has_two_factor(user)
+        context["recovery_left"] = services.recovery_codes_left(user)
         for action in ("renew", "disable"):
             context[f"{action}_form"] = kwargs.get(f"{action}_form") or CurrentPasswordForm(user=user, prefix=action)
-        device = device_being_set_up(self.request)
+        device = self.device_being_set_up()
         if device and not context["enabled"]:
             image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
             context["device"] = device
@@ -329,6 +321,10 @@ class TwoFactorView(LoginRequiredMixin, TemplateView):
             context["secret"] = base64.b32encode(device.bin_key).decode()
             context["code_form"] = kwargs.get("code_form") or CodeForm()
         return context
+
+    def refuse(self, **forms):
+        """The page again, showing the refused form with its errors."""
+        return self.render_to_response(self.get_context_data(**forms), status=HTTPStatus.BAD_REQUEST)
 
 
 class TwoFactorStartView(LoginRequiredMixin, View):
@@ -340,21 +336,19 @@ class TwoFactorStartView(LoginRequiredMixin, View):
         return redirect("accounts:two-factor")
 
 
-class TwoFactorConfirmView(LoginRequiredMixin, View):
+class TwoFactorConfirmView(TwoFactorView):
     http_method_names = ["post"]
 
     def post(self, request):
-        device = device_being_set_up(request)
+        device = self.device_being_set_up()
         if device is None:
             messages.error(request, _("Start the set-up again."))
             return redirect("accounts:two-factor")
         form = CodeForm(request.POST)
         if not form.is_valid() or not device.verify_token(form.cleaned_data["code"]):
             if form.is_valid():
-                form.add_error("code", _("That code is not right. Check the time on your phone and try again."))
-            view = TwoFactorView(request=request, kwargs={})
-            context = view.get_context_data(code_form=form)
-            return render(request, view.template_name, context, status=HTTPStatus.BAD_REQUEST)
+                form.add_error("code", WRONG_CODE)
+            return self.refuse(code_form=form)
         codes = services.confirm_totp(device=device, request=request)
         request.session.pop(SETUP_DEVICE, None)
         django_otp.login(request, device)
@@ -362,7 +356,7 @@ class TwoFactorConfirmView(LoginRequiredMixin, View):
         return render(request, "accounts/recovery_codes.html", {"codes": codes})
 
 
-class TwoFactorPasswordActionView(LoginRequiredMixin, View):
+class TwoFactorPasswordActionView(TwoFactorView):
     """Actions that need the current password: turning two-factor off, making new recovery codes."""
 
     http_method_names = ["post"]
@@ -371,10 +365,8 @@ class TwoFactorPasswordActionView(LoginRequiredMixin, View):
     def post(self, request):
         form = CurrentPasswordForm(request.POST, user=request.user, prefix=self.action)
         if not form.is_valid():
-            view = TwoFactorView(request=request, kwargs={})
-            context = view.get_context_data(**{f"{self.action}_form": form})
-            return render(request, view.template_name, context, status=HTTPStatus.BAD_REQUEST)
-        if not TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+            return self.refuse(**{f"{self.action}_form": form})
+        if not services.has_two_factor(request.user):
             messages.error(request, _("Two-factor authentication is not on."))
             return redirect("accounts:two-factor")
         if self.action == "disable":
