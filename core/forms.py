@@ -91,12 +91,7 @@ class StatusForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, item, user, **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = [
-            status
-            for status in item.allowed_next_statuses()
-            if status != Status.CANCELLED or user.has_perm("core.cancel_serviceitem")
-        ]
-        self.fields["status"].choices = [(status.value, status.label) for status in allowed]
+        self.fields["status"].choices = [(status.value, status.label) for status in item.allowed_next_statuses(user)]
 
 
 class AssignForm(BootstrapFormMixin, forms.Form):

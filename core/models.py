@@ -54,15 +54,13 @@ def technicians():
 
 
 class ServiceItemQuerySet(models.QuerySet):
-    def open(self):
-        return self.exclude(status__in=CLOSED_STATUSES)
-
-    def for_technician(self, user):
-        return self.filter(assigned_to=user)
-
     def for_logbook(self):
         """What a row of the logbook shows, in one query."""
         return self.select_related("assigned_to")
+
+    def for_detail(self):
+        """What an item's pages show about it, in one query."""
+        return self.select_related("received_by", "assigned_to")
 
     def status_counts(self):
         """{status: number of items}, for every status, in one query."""
@@ -189,8 +187,12 @@ class ServiceItem(models.Model):
     def is_closed(self):
         return self.status in CLOSED_STATUSES
 
-    def allowed_next_statuses(self):
-        return TRANSITIONS[Status(self.status)]
+    def allowed_next_statuses(self, user=None):
+        """The statuses the workflow allows next; for a user who may not cancel items, without Cancelled."""
+        allowed = TRANSITIONS[Status(self.status)]
+        if user is not None and not user.has_perm("core.cancel_serviceitem"):
+            allowed = tuple(status for status in allowed if status != Status.CANCELLED)
+        return allowed
 
 
 class ServiceEvent(models.Model):

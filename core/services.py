@@ -3,6 +3,7 @@
 import datetime
 import uuid
 
+from django.contrib.auth.models import AbstractUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,13 +18,13 @@ class LogbookError(Exception):
 class StaleEdit(LogbookError):
     """Someone else saved the item after this form was opened."""
 
-    def __init__(self, current, changes):
+    def __init__(self, current: ServiceItem, changes: dict[str, list[str]]):
         self.current = current
         self.changes = changes  # {field label: [what the form saw, what is saved now]}
         super().__init__(_("Someone else saved this item after you opened the form. Your changes were not saved."))
 
 
-def _describe(item, field_name):
+def _describe(item: ServiceItem, field_name: str) -> str:
     """What a person should read for one field's value."""
     field = item._meta.get_field(field_name)
     value = getattr(item, field_name)
@@ -38,15 +39,15 @@ def _describe(item, field_name):
     return str(value)
 
 
-def _label(item, field_name):
+def _label(item: ServiceItem, field_name: str) -> str:
     return str(item._meta.get_field(field_name).verbose_name).capitalize()
 
 
-def _lock(item_pk):
+def _lock(item_pk: int) -> ServiceItem:
     return ServiceItem.objects.select_for_update().get(pk=item_pk)
 
 
-def _lock_open(item_pk):
+def _lock_open(item_pk: int) -> ServiceItem:
     """The item, locked, unless it is released or cancelled: then only notes may be added."""
     item = _lock(item_pk)
     if item.is_closed:
@@ -54,7 +55,9 @@ def _lock_open(item_pk):
     return item
 
 
-def _save_with_history(item, values, *, actor, kind, note=""):
+def _save_with_history(
+    item: ServiceItem, values: dict, *, actor: AbstractUser, kind: ServiceEvent.Kind, note: str = ""
+) -> None:
     """Set `values` on the locked item and, if anything really changed, save it and record old -> new."""
     changes = {}
     for name, value in values.items():
@@ -70,7 +73,7 @@ def _save_with_history(item, values, *, actor, kind, note=""):
     ServiceEvent.objects.create(item=item, actor=actor, kind=kind, changes=changes, note=note)
 
 
-def take_in(*, item: ServiceItem, received_by, intake_token: uuid.UUID) -> tuple[ServiceItem, bool]:
+def take_in(*, item: ServiceItem, received_by: AbstractUser, intake_token: uuid.UUID) -> tuple[ServiceItem, bool]:
     """Save a new item taken in at the counter. Returns (item, created).
 
     The same intake_token twice (a double click, or back and resubmit) returns the first item, created=False.
@@ -91,28 +94,28 @@ def take_in(*, item: ServiceItem, received_by, intake_token: uuid.UUID) -> tuple
 
 
 @transaction.atomic
-def change_status(*, item_pk: int, to_status: str, actor, note: str = "") -> ServiceItem:
+def change_status(*, item_pk: int, to_status: str, actor: AbstractUser, note: str = "") -> ServiceItem:
     item = _lock(item_pk)
-    if to_status not in item.allowed_next_statuses():
+    if to_status not in item.allowed_next_statuses(actor):
+        if to_status in item.allowed_next_statuses():  # the workflow allows it; this person may not
+            raise LogbookError(_("Only a manager can cancel an item."))
         raise LogbookError(
             _("An item that is “%(current)s” can’t go to “%(new)s”.")
             % {"current": item.get_status_display(), "new": dict(Status.choices).get(to_status, to_status)}
         )
-    if to_status == Status.CANCELLED and not actor.has_perm("core.cancel_serviceitem"):
-        raise LogbookError(_("Only a manager can cancel an item."))
     _save_with_history(item, {"status": to_status}, actor=actor, kind=ServiceEvent.Kind.STATUS, note=note)
     return item
 
 
 @transaction.atomic
-def assign(*, item_pk: int, technician, actor) -> ServiceItem:
+def assign(*, item_pk: int, technician: AbstractUser | None, actor: AbstractUser) -> ServiceItem:
     item = _lock_open(item_pk)
     _save_with_history(item, {"assigned_to": technician}, actor=actor, kind=ServiceEvent.Kind.ASSIGNED)
     return item
 
 
 @transaction.atomic
-def update_item(*, item_pk: int, data: dict, expected_version: int, actor) -> ServiceItem:
+def update_item(*, item_pk: int, data: dict, expected_version: int, actor: AbstractUser) -> ServiceItem:
     """Save edited fields, unless the item changed since the form was opened (version) or is closed."""
     item = _lock_open(item_pk)
     if item.version != expected_version:
@@ -121,7 +124,7 @@ def update_item(*, item_pk: int, data: dict, expected_version: int, actor) -> Se
     return item
 
 
-def _changes_since(current, data):
+def _changes_since(current: ServiceItem, data: dict) -> dict[str, list[str]]:
     """{label: [the user's value, the saved value]} for fields where they differ: what a stale form missed."""
     submitted = ServiceItem(**data)
     differences = {}
@@ -133,13 +136,13 @@ def _changes_since(current, data):
 
 
 @transaction.atomic
-def add_note(*, item_pk: int, text: str, actor) -> ServiceEvent:
+def add_note(*, item_pk: int, text: str, actor: AbstractUser) -> ServiceEvent:
     item = _lock(item_pk)
     return ServiceEvent.objects.create(item=item, actor=actor, kind=ServiceEvent.Kind.NOTE, note=text)
 
 
 @transaction.atomic
-def delete_mistaken(*, item_pk: int, actor) -> str:
+def delete_mistaken(*, item_pk: int, actor: AbstractUser) -> str:
     """Delete an item entered by mistake. Only items nobody has worked on yet can go; others are cancelled."""
     item = _lock(item_pk)
     if item.status != Status.RECEIVED or item.events.exclude(kind=ServiceEvent.Kind.CREATED).exists():

@@ -20,7 +20,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView
 
 from core import services
-from core.forms import AssignForm, EditForm, LogbookFilterForm, NoteForm, StatusForm, TakeInForm
+from core.forms import ITEM_FIELDS, AssignForm, EditForm, LogbookFilterForm, NoteForm, StatusForm, TakeInForm
 from core.models import LogbookRevision, Priority, ServiceItem, Status
 from service_center.views import InvalidFormStatusMixin
 
@@ -75,10 +75,9 @@ class IndexView(View):
 class ItemPermissionMixin(PermissionRequiredMixin):
     """Anonymous visitors go to the login page; logged-in users without the permission get the 403 page."""
 
-    def get_item(self):
-        return get_object_or_404(
-            ServiceItem.objects.select_related("received_by", "assigned_to"), pk=self.kwargs["number"]
-        )
+    @cached_property
+    def item(self):
+        return get_object_or_404(ServiceItem.objects.for_detail(), pk=self.kwargs["number"])
 
 
 class ItemCreateView(ItemPermissionMixin, InvalidFormStatusMixin, FormView):
@@ -107,13 +106,13 @@ class ItemDetailView(ItemPermissionMixin, DetailView):
     context_object_name = "item"
 
     def get_object(self, queryset=None):
-        return self.get_item()
+        return self.item
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, item = self.request.user, self.object
         context["events"] = item.events.select_related("actor")
-        if user.has_perm("core.change_status_serviceitem") and item.allowed_next_statuses():
+        if user.has_perm("core.change_status_serviceitem") and item.allowed_next_statuses(user):
             context.setdefault("status_form", StatusForm(item=item, user=user))
         if user.has_perm("core.change_serviceitem") and not item.is_closed:
             context.setdefault("assign_form", AssignForm(initial={"assigned_to": item.assigned_to_id}))
@@ -135,7 +134,7 @@ class ItemActionView(ItemPermissionMixin, View):
         raise NotImplementedError
 
     def post(self, request, *args, **kwargs):
-        item = self.get_item()
+        item = self.item
         form = self.get_form(item)
         if not form.is_valid():
             return self.refuse(item, form, status=HTTPStatus.BAD_REQUEST)
@@ -207,16 +206,17 @@ class ItemUpdateView(ItemPermissionMixin, InvalidFormStatusMixin, FormView):
     template_name = "core/serviceitem_form.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm(self.permission_required):
-            return self.handle_no_permission()
-        self.item = self.get_item()
-        if self.item.is_closed:
+        # Only someone who may edit learns that the item is closed (or missing); the others are refused by
+        # PermissionRequiredMixin.dispatch().
+        if self.has_permission() and self.item.is_closed:
             messages.error(request, _("This item is closed; only notes can be added."))
             return redirect(self.item)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
+        # A POST is validated on a blank item, so that self.item keeps what is saved: services.update_item()
+        # compares versions and writes the change under a row lock.
         kwargs["instance"] = self.item if self.request.method == "GET" else ServiceItem()
         kwargs["initial"] = {"version": self.item.version}
         return kwargs
@@ -225,7 +225,7 @@ class ItemUpdateView(ItemPermissionMixin, InvalidFormStatusMixin, FormView):
         return super().get_context_data(item=self.item, **kwargs)
 
     def form_valid(self, form):
-        data = {name: form.cleaned_data[name] for name in form._meta.fields}
+        data = {name: form.cleaned_data[name] for name in ITEM_FIELDS}
         try:
             services.update_item(
                 item_pk=self.item.pk, data=data, expected_version=form.cleaned_data["version"], actor=self.request.user
@@ -249,7 +249,7 @@ class ItemSlipView(ItemPermissionMixin, DetailView):
     context_object_name = "item"
 
     def get_object(self, queryset=None):
-        return self.get_item()
+        return self.item
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(shop_contact=settings.SHOP_CONTACT, terms=settings.CLAIM_SLIP_TERMS, **kwargs)
@@ -261,10 +261,10 @@ class ItemDeleteView(ItemPermissionMixin, DetailView):
     context_object_name = "item"
 
     def get_object(self, queryset=None):
-        return self.get_item()
+        return self.item
 
     def post(self, request, *args, **kwargs):
-        item = self.get_item()
+        item = self.item
         try:
             number = services.delete_mistaken(item_pk=item.pk, actor=request.user)
         except services.LogbookError as error:

@@ -59,13 +59,6 @@ def test_status_counts_cover_every_status():
     assert set(counts) == set(Status.values)
 
 
-def test_open_leaves_out_released_and_cancelled():
-    keep = ServiceItemFactory(status=Status.IN_REPAIR)
-    ServiceItemFactory(status=Status.RELEASED)
-    ServiceItemFactory(status=Status.CANCELLED)
-    assert list(ServiceItem.objects.open()) == [keep]
-
-
 def test_search_matches_parts_of_name_phone_serial_and_control_number():
     item = ServiceItemFactory(customer_name="Rosa Reyes", customer_phone="+1 555 0199", serial_number="00XZ9911")
     ServiceItemFactory(customer_name="Other Person", customer_phone="+44 20 1234", serial_number="QQ")
@@ -77,3 +70,10 @@ def test_search_treats_like_wildcards_as_text():
     ServiceItemFactory(customer_name="Ann Lee")
     assert not ServiceItem.objects.search("%").exists()
     assert not ServiceItem.objects.search("_").exists()
+
+
+def test_only_who_may_cancel_is_allowed_to_cancel(front_desk, manager):
+    item = ServiceItemFactory(status=Status.READY)
+    assert item.allowed_next_statuses() == (Status.RELEASED, Status.CANCELLED)
+    assert item.allowed_next_statuses(manager) == (Status.RELEASED, Status.CANCELLED)
+    assert item.allowed_next_statuses(front_desk) == (Status.RELEASED,)
