@@ -1,17 +1,18 @@
-"""Fixtures shared by every app's tests."""
+"""Fixtures shared by every app's tests: users, each kind of staff, and clients logged in as them."""
 
 import os
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
-from accounts.tests.factories import UserFactory
-from core.tests.factories import staff_user
+from accounts.models import User
+from accounts.tests.factories import UserFactory, staff_user
 from service_center.roles import FRONT_DESK, MANAGERS, TECHNICIANS
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
+def _fast_password_hashing(settings) -> None:
     # Argon2id at production strength would cost tens of milliseconds per hash; tests hash thousands.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -23,22 +24,6 @@ def _empty_cache():
     cache.clear()
 
 
-@pytest.fixture
-def password():
-    return "correct horse battery staple"
-
-
-@pytest.fixture
-def user(db, password):
-    return UserFactory(password=password)
-
-
-@pytest.fixture
-def user_client(client, user):
-    client.force_login(user)
-    return client
-
-
 def pytest_sessionfinish(session, exitstatus):
     """In CI a skipped test is a failure: every test must run there."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
@@ -47,16 +32,77 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+# Users ---------------------------------------------------------------------------------------------------------
+
+
 @pytest.fixture
-def front_desk(db):
+def password() -> str:
+    return "correct horse battery staple"
+
+
+@pytest.fixture
+def user(db, password: str) -> User:
+    """A self-registered account: no group, no permission."""
+    return UserFactory(password=password)
+
+
+@pytest.fixture
+def front_desk(db) -> User:
     return staff_user(FRONT_DESK, username="desk")
 
 
 @pytest.fixture
-def technician(db):
+def technician(db) -> User:
     return staff_user(TECHNICIANS, username="tech")
 
 
 @pytest.fixture
-def manager(db):
+def manager(db) -> User:
     return staff_user(MANAGERS, username="boss")
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    """An administrator with every right (pytest-django's admin_user is left as it is)."""
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+# Clients logged in as them -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def user_client(client: Client, user: User) -> Client:
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def desk_client(client: Client, front_desk: User) -> Client:
+    client.force_login(front_desk)
+    return client
+
+
+@pytest.fixture
+def tech_client(client: Client, technician: User) -> Client:
+    client.force_login(technician)
+    return client
+
+
+@pytest.fixture
+def manager_client(client: Client, manager: User) -> Client:
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture
+def superuser_client(client: Client, superuser: User) -> Client:
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def error_page_client(user: User) -> Client:
+    """Logged in, and answered with the 500 or 503 page a browser would get, not the view's exception."""
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client

@@ -1,5 +1,8 @@
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+GOOD_PASSWORD = "tide-chart-regulator-42"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -12,3 +15,19 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         skip_postgeneration_save = True
+
+
+def staff_user(group_name, **kwargs):
+    """A user in one of the staff groups (service_center/roles.py) that the migrations create."""
+    user = UserFactory(**kwargs)
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+class RegistrationDataFactory(factory.DictFactory):
+    """What the registration page posts for a new account."""
+
+    username = "newdiver"
+    email = "newdiver@example.com"
+    password1 = GOOD_PASSWORD
+    password2 = GOOD_PASSWORD

@@ -8,7 +8,7 @@ from django.test import Client
 
 from accounts.models import AuditEvent
 from accounts.tests.factories import UserFactory
-from core.tests.factories import put_in_group_through_admin
+from accounts.tests.helpers import put_in_group_through_admin
 from service_center.roles import FRONT_DESK
 
 pytestmark = pytest.mark.django_db
@@ -42,14 +42,12 @@ def test_group_changes_in_the_admin_are_recorded_with_who_made_them(client, mana
     assert event.detail == {"field": "groups", "added": [FRONT_DESK], "removed": []}
 
 
-def test_group_permission_changes_are_recorded(client):
-    owner = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(owner)
+def test_group_permission_changes_are_recorded(superuser_client, superuser):
     desk = Group.objects.get(name=FRONT_DESK)
     kept = list(desk.permissions.exclude(codename="print_slip_serviceitem").values_list("pk", flat=True))
-    client.post(f"/admin/auth/group/{desk.pk}/change/", {"name": FRONT_DESK, "permissions": kept})
+    superuser_client.post(f"/admin/auth/group/{desk.pk}/change/", {"name": FRONT_DESK, "permissions": kept})
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.ACCESS_CHANGED)
-    assert event.actor == owner
+    assert event.actor == superuser
     assert event.detail["removed"] == ["Service logbook | service item | Can print claim slips"]
 
 

@@ -1,22 +1,13 @@
 import pytest
 
 from accounts.forms import LoginForm, ProfileForm, RegistrationForm
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import GOOD_PASSWORD, RegistrationDataFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-GOOD_PASSWORD = "tide-chart-regulator-42"
-
 
 def registration(**overrides):
-    data = {
-        "username": "newdiver",
-        "email": "newdiver@example.com",
-        "password1": GOOD_PASSWORD,
-        "password2": GOOD_PASSWORD,
-    }
-    data.update(overrides)
-    return RegistrationForm(data=data)
+    return RegistrationForm(data=RegistrationDataFactory(**overrides))
 
 
 def test_valid_registration_creates_a_user_with_a_hashed_password():

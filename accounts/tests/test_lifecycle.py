@@ -13,7 +13,7 @@ from django.test import Client
 
 from accounts import services
 from accounts.models import AuditEvent
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import RegistrationDataFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "fresh-reef-compass-77"
@@ -134,13 +134,7 @@ def test_a_failing_mail_server_is_logged_not_shown(client, verified, caplog, dja
 def register(client, capture):
     with capture(execute=True):
         return client.post(
-            "/accounts/register/",
-            {
-                "username": "newbie",
-                "email": "newbie@example.com",
-                "password1": NEW_PASSWORD,
-                "password2": NEW_PASSWORD,
-            },
+            "/accounts/register/", RegistrationDataFactory(username="newbie", email="newbie@example.com")
         )
 
 

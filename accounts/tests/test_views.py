@@ -8,12 +8,11 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import GOOD_PASSWORD, RegistrationDataFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
 
-GOOD_PASSWORD = "tide-chart-regulator-42"
 LOGIN_URL = "/accounts/login/"
 REGISTER_URL = "/accounts/register/"
 LOGOUT_URL = "/accounts/logout/"
@@ -22,17 +21,6 @@ INVALID_LOGIN = "Please enter a correct username or email and password."
 
 def without_csrf_token(html):
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
-
-
-def register_data(**overrides):
-    data = {
-        "username": "newdiver",
-        "email": "newdiver@example.com",
-        "password1": GOOD_PASSWORD,
-        "password2": GOOD_PASSWORD,
-    }
-    data.update(overrides)
-    return data
 
 
 # Registration
@@ -46,14 +34,14 @@ def test_register_page_shows_the_form(client):
 
 
 def test_registration_creates_the_user_and_congratulates_on_the_login_page(client):
-    response = client.post(REGISTER_URL, register_data(), follow=True)
+    response = client.post(REGISTER_URL, RegistrationDataFactory(), follow=True)
     assert response.redirect_chain == [(reverse("accounts:login"), HTTPStatus.FOUND)]
     assert "Congratulations, you are now a registered user!" in response.text
     assert User.objects.get(username="newdiver").email == "newdiver@example.com"
 
 
 def test_failed_registration_keeps_what_was_typed_but_not_the_password(client):
-    response = client.post(REGISTER_URL, register_data(password2="different-passphrase-9"))
+    response = client.post(REGISTER_URL, RegistrationDataFactory(password2="different-passphrase-9"))
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert 'value="newdiver"' in response.text
     assert 'value="newdiver@example.com"' in response.text
@@ -63,14 +51,14 @@ def test_failed_registration_keeps_what_was_typed_but_not_the_password(client):
 
 def test_registration_with_a_username_taken_in_other_case_shows_a_field_error(client):
     UserFactory(username="NewDiver")
-    response = client.post(REGISTER_URL, register_data())
+    response = client.post(REGISTER_URL, RegistrationDataFactory())
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "A user with that username already exists." in response.text
     assert User.objects.filter(username__iexact="newdiver").count() == 1
 
 
 def test_registration_with_markup_shows_it_as_text(client):
-    response = client.post(REGISTER_URL, register_data(username="<script>alert(1)</script>"))
+    response = client.post(REGISTER_URL, RegistrationDataFactory(username="<script>alert(1)</script>"))
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "<script>alert(1)</script>" not in response.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
@@ -90,7 +78,7 @@ def test_simultaneous_registrations_of_one_name_make_one_account_and_one_field_e
     def register(email):
         try:
             start.wait()
-            responses.append(Client().post(REGISTER_URL, register_data(username="Twin", email=email)))
+            responses.append(Client().post(REGISTER_URL, RegistrationDataFactory(username="Twin", email=email)))
         finally:
             connection.close()
 

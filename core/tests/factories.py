@@ -1,8 +1,10 @@
+import uuid
+
 import factory
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from core.forms import ITEM_FIELDS
 from core.models import ServiceEvent, ServiceItem
 
 
@@ -28,26 +30,9 @@ class ServiceItemFactory(factory.django.DjangoModelFactory):
             ServiceEvent.objects.create(item=self, actor=self.received_by, kind=ServiceEvent.Kind.CREATED)
 
 
-def staff_user(group_name, **kwargs):
-    """A user in one of the staff groups that the logbook migration creates."""
-    user = UserFactory(**kwargs)
-    user.groups.add(Group.objects.get(name=group_name))
-    return user
-
-
-def put_in_group_through_admin(client, manager, user, group_name):
-    """A manager (made staff) opens `user` in the admin and saves it with this one group ticked."""
-    manager.is_staff = True
-    manager.save()
-    client.force_login(manager)
-    return client.post(
-        f"/admin/accounts/user/{user.pk}/change/",
-        {
-            "username": user.username,
-            "email": user.email,
-            "first_name": user.first_name,
-            "last_name": user.last_name,
-            "is_active": "on",
-            "groups": [Group.objects.get(name=group_name).pk],
-        },
-    )
+def take_in_data(**overrides):
+    """What the take-in form posts for an item as ServiceItemFactory builds it: every value as a browser sends it."""
+    item = ServiceItemFactory.build()
+    data = {name: "" if getattr(item, name) is None else getattr(item, name) for name in ITEM_FIELDS}
+    data["received_at"] = timezone.localtime(item.received_at).strftime("%Y-%m-%dT%H:%M")
+    return {**data, "assigned_to": "", "intake_token": str(uuid.uuid4()), **overrides}

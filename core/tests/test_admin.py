@@ -3,42 +3,37 @@ from http import HTTPStatus
 import pytest
 
 from accounts.tests.factories import UserFactory
+from accounts.tests.helpers import put_in_group_through_admin
 from core.models import ServiceEvent
-from core.tests.factories import ServiceItemFactory, put_in_group_through_admin
+from core.tests.factories import ServiceItemFactory
 from service_center.roles import FRONT_DESK
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
-
-
-def test_item_changelist_searches_and_filters(admin_client):
+def test_item_changelist_searches_and_filters(superuser_client):
     ServiceItemFactory(customer_name="Rosa Reyes")
     ServiceItemFactory(customer_name="Other Person")
-    response = admin_client.get("/admin/core/serviceitem/", {"q": "reyes"})
+    response = superuser_client.get("/admin/core/serviceitem/", {"q": "reyes"})
     assert response.status_code == HTTPStatus.OK
     assert "Rosa Reyes" in response.text
     assert "Other Person" not in response.text
     assert "By status" in response.text
 
 
-def test_item_admin_shows_history_read_only(admin_client):
+def test_item_admin_shows_history_read_only(superuser_client):
     item = ServiceItemFactory()
     ServiceEvent.objects.create(item=item, kind=ServiceEvent.Kind.NOTE, note="Seen in admin")
-    response = admin_client.get(f"/admin/core/serviceitem/{item.pk}/change/")
+    response = superuser_client.get(f"/admin/core/serviceitem/{item.pk}/change/")
     assert response.status_code == HTTPStatus.OK
     assert "Seen in admin" in response.text
     assert 'name="customer_name"' not in response.text  # read-only: changes go through the logbook pages
 
 
-def test_item_admin_cannot_add_or_delete(admin_client):
+def test_item_admin_cannot_add_or_delete(superuser_client):
     item = ServiceItemFactory()
-    assert admin_client.get("/admin/core/serviceitem/add/").status_code == HTTPStatus.FORBIDDEN
-    assert admin_client.get(f"/admin/core/serviceitem/{item.pk}/delete/").status_code == HTTPStatus.FORBIDDEN
+    assert superuser_client.get("/admin/core/serviceitem/add/").status_code == HTTPStatus.FORBIDDEN
+    assert superuser_client.get(f"/admin/core/serviceitem/{item.pk}/delete/").status_code == HTTPStatus.FORBIDDEN
 
 
 def test_manager_can_grant_access_but_not_superuser_rights(client, manager):

@@ -3,7 +3,6 @@ import datetime
 import io
 import pathlib
 import re
-import uuid
 from http import HTTPStatus
 
 import pytest
@@ -11,43 +10,9 @@ from django.contrib.staticfiles import finders
 from django.utils import timezone
 
 from core.models import ServiceEvent, ServiceItem, Status
-from core.tests.factories import ServiceItemFactory
+from core.tests.factories import ServiceItemFactory, take_in_data
 
 pytestmark = pytest.mark.django_db
-
-
-def take_in_data(**overrides):
-    data = {
-        "customer_name": "Rosa Reyes",
-        "customer_phone": "+1 555 0100",
-        "customer_email": "rosa@example.com",
-        "item": "Regulator first stage",
-        "item_type": "Regulator",
-        "brand": "Apeks",
-        "model": "XTX50",
-        "serial_number": "007AB123",
-        "requested_service": "Annual service",
-        "accessories": "Hose, gauge",
-        "priority": "normal",
-        "promised_on": "",
-        "received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-        "assigned_to": "",
-        "intake_token": str(uuid.uuid4()),
-    }
-    data.update(overrides)
-    return data
-
-
-@pytest.fixture
-def desk_client(client, front_desk):
-    client.force_login(front_desk)
-    return client
-
-
-@pytest.fixture
-def manager_client(client, manager):
-    client.force_login(manager)
-    return client
 
 
 def rows(response):
@@ -196,7 +161,7 @@ def test_take_in_form_starts_on_customer_name(desk_client):
 
 
 def test_take_in_saves_and_shows_the_item_with_a_slip_button(desk_client, front_desk):
-    response = desk_client.post("/items/new/", take_in_data(), follow=True)
+    response = desk_client.post("/items/new/", take_in_data(serial_number="007AB123"), follow=True)
     item = ServiceItem.objects.get()
     assert response.redirect_chain == [(item.get_absolute_url(), HTTPStatus.FOUND)]
     assert f"Item {item.control_number} taken in." in response.text

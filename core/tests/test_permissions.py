@@ -4,9 +4,9 @@ from http import HTTPStatus
 
 import pytest
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, staff_user
 from core.models import ServiceItem, Status
-from core.tests.factories import ServiceItemFactory, staff_user
+from core.tests.factories import ServiceItemFactory
 from service_center.roles import FRONT_DESK, MANAGERS, STAFF_GROUPS, TECHNICIANS
 
 pytestmark = pytest.mark.django_db

@@ -11,20 +11,10 @@ from core.tests.factories import ServiceItemFactory
 pytestmark = pytest.mark.django_db
 
 
-def new_item(**fields):
-    defaults = {
-        "customer_name": "Rosa Reyes",
-        "customer_phone": "+1 555 0100",
-        "item": "BCD",
-        "item_type": "BCD",
-        "brand": "Cressi",
-        "requested_service": "Inflator sticks",
-    }
-    return ServiceItem(**{**defaults, **fields})
-
-
 def test_take_in_records_who_received_it_and_starts_the_timeline(front_desk):
-    item, created = services.take_in(item=new_item(), received_by=front_desk, intake_token=uuid.uuid4())
+    item, created = services.take_in(
+        item=ServiceItemFactory.build(), received_by=front_desk, intake_token=uuid.uuid4()
+    )
     assert created
     assert item.received_by == front_desk
     assert item.status == Status.RECEIVED
@@ -33,8 +23,10 @@ def test_take_in_records_who_received_it_and_starts_the_timeline(front_desk):
 
 def test_take_in_twice_with_one_token_creates_one_item(front_desk):
     token = uuid.uuid4()
-    first, created = services.take_in(item=new_item(), received_by=front_desk, intake_token=token)
-    again, created_again = services.take_in(item=new_item(), received_by=front_desk, intake_token=token)
+    first, created = services.take_in(item=ServiceItemFactory.build(), received_by=front_desk, intake_token=token)
+    again, created_again = services.take_in(
+        item=ServiceItemFactory.build(), received_by=front_desk, intake_token=token
+    )
     assert created and not created_again
     assert again.pk == first.pk
     assert ServiceItem.objects.count() == 1
@@ -210,7 +202,9 @@ def test_a_double_click_on_take_in_creates_one_item(front_desk):
     def submit():
         try:
             start.wait()
-            results.append(services.take_in(item=new_item(), received_by=front_desk, intake_token=token))
+            results.append(
+                services.take_in(item=ServiceItemFactory.build(), received_by=front_desk, intake_token=token)
+            )
         finally:
             connection.close()
 

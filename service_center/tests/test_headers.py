@@ -48,11 +48,9 @@ def test_headers_on_404(client):
     assert_security_headers(response)
 
 
-def test_headers_on_500(user):
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
+def test_headers_on_500(error_page_client):
     with mock.patch("core.views.IndexView.get", side_effect=RuntimeError("boom")):
-        response = client.get("/")
+        response = error_page_client.get("/")
     assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
     assert_security_headers(response)
 
@@ -69,12 +67,9 @@ def test_cookies_are_http_only_and_lax(client, user, password):
     assert session["samesite"] == "Lax"
 
 
-def test_admin_pages_load_under_the_policy(client):
-    from accounts.tests.factories import UserFactory
-
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+def test_admin_pages_load_under_the_policy(superuser_client):
     for url in ("/admin/", "/admin/accounts/user/", "/admin/accounts/user/add/", "/admin/core/serviceitem/"):
-        response = client.get(url)
+        response = superuser_client.get(url)
         assert response.status_code == HTTPStatus.OK, url
         assert_security_headers(response)
         # Nothing the policy would block: no inline script bodies, no inline event handlers.
@@ -82,12 +77,9 @@ def test_admin_pages_load_under_the_policy(client):
         assert "<script>" not in response.text
 
 
-def test_only_the_admin_may_use_inline_styles(client, user):
-    from accounts.tests.factories import UserFactory
-
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    admin_policy = client.get("/admin/")["Content-Security-Policy"]
-    site_policy = client.get("/")["Content-Security-Policy"]
+def test_only_the_admin_may_use_inline_styles(superuser_client):
+    admin_policy = superuser_client.get("/admin/")["Content-Security-Policy"]
+    site_policy = superuser_client.get("/")["Content-Security-Policy"]
     assert "style-src 'self' 'unsafe-inline'" in admin_policy
     assert "style-src 'self';" in site_policy + ";"
     assert "unsafe-inline" not in site_policy

@@ -43,22 +43,18 @@ def test_readyz_is_503_when_the_database_fails(client):
     assert response.json()["problems"] == {"database": "OperationalError"}
 
 
-def test_a_page_that_loses_the_database_answers_503_with_retry_after(user):
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
+def test_a_page_that_loses_the_database_answers_503_with_retry_after(error_page_client):
     with mock.patch("core.views.IndexView.get", side_effect=OperationalError("server closed the connection")):
-        response = client.get("/")
+        response = error_page_client.get("/")
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert response["Retry-After"] == "30"
     assert "We’ll be back in a moment" in response.text
     assert "Traceback" not in response.text
 
 
-def test_any_other_failure_is_a_plain_500_page(user):
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
+def test_any_other_failure_is_a_plain_500_page(error_page_client):
     with mock.patch("core.views.IndexView.get", side_effect=RuntimeError("bug")):
-        response = client.get("/")
+        response = error_page_client.get("/")
     assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
     assert "Something went wrong on our side" in response.text
     assert "bug" not in response.text
@@ -117,12 +113,10 @@ def test_static_files_are_served_by_the_site(client):
     assert b"status-badge" in b"".join(response.streaming_content)
 
 
-def test_a_failing_page_mails_the_admins_the_traceback_without_form_data(user, settings, mailoutbox):
+def test_a_failing_page_mails_the_admins_the_traceback_without_form_data(error_page_client, settings, mailoutbox):
     settings.ADMINS = [("Owner", "owner@example.com")]
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
     with mock.patch("accounts.views.ProfileView.post", side_effect=RuntimeError("boom")):
-        response = client.post("/accounts/profile/", {"first_name": "Rosa Reyes Secret"})
+        response = error_page_client.post("/accounts/profile/", {"first_name": "Rosa Reyes Secret"})
     assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
     assert [mail.to for mail in mailoutbox] == [["owner@example.com"]]
     assert "RuntimeError" in mailoutbox[0].body
