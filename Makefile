@@ -56,11 +56,17 @@ bench: install .env ## Benchmark with SQLite and PostgreSQL; writes bench/result
 superuser: migrate ## Create an administrator account
 	$(MANAGE) createsuperuser
 
-lint: install-dev ## ruff check and ruff format --check
+# django-upgrade rewrites old Django idioms in place and exits non-zero when it did (migrations stay as written).
+DJANGO_UPGRADE = find . -name '*.py' -not -path './.venv/*' -not -path '*/migrations/*' -print0 \
+	| xargs -0 $(BIN)/django-upgrade --target-version 5.2
+
+lint: install-dev ## ruff check, ruff format --check, and django-upgrade (fails when it had to rewrite a file)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(DJANGO_UPGRADE)
 
-fmt: install-dev ## Fix what ruff can and format the code
+fmt: install-dev ## Fix what ruff and django-upgrade can and format the code
+	$(DJANGO_UPGRADE) || true
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 

@@ -2,7 +2,6 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    default_auto_field = "django.db.models.BigAutoField"
     name = "core"
     verbose_name = "Service logbook"
 

@@ -56,6 +56,7 @@ if not SECRET_KEY:
 
 SHOP_NAME = env("SHOP_NAME", default="Service Center")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Applications
 # ------------------------------------------------------------------------------
@@ -153,7 +154,6 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Authentication
 # ------------------------------------------------------------------------------
@@ -193,7 +193,8 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 EMAIL_CONFIRMATION_SECONDS = env.int("EMAIL_CONFIRMATION_SECONDS", default=3 * 24 * 60 * 60)
 # Managers (and superusers) must set up two-factor authentication before they can use the site.
 REQUIRE_2FA_FOR_MANAGERS = env.bool("REQUIRE_2FA_FOR_MANAGERS", default=False)
-OTP_TOTP_ISSUER = env("SHOP_NAME", default="Service Center")
+# The name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = SHOP_NAME
 # Throttles, as (attempts, in seconds, then locked for seconds): failed logins per account and per client IP,
 # reset and confirmation mails per IP and per user. accounts/throttle.py.
 THROTTLE_LOGIN_ACCOUNT = (5, 5 * 60, 5 * 60)

@@ -14,7 +14,7 @@ FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.
 
 
 def log_in(user, password, agent=CHROME, ip="10.0.0.5"):
-    client = Client(HTTP_USER_AGENT=agent, REMOTE_ADDR=ip)
+    client = Client(headers={"user-agent": agent}, REMOTE_ADDR=ip)
     client.post("/accounts/login/", {"username": user.username, "password": password})
     return client
 

@@ -84,7 +84,7 @@ class Command(BaseCommand):
             raise CommandError("seed_demo writes made-up data; with DEBUG off it needs --force.")
         if items < 0 or batch_size < 1:
             raise CommandError("--items must be 0 or more and --batch-size 1 or more.")
-        rng = random.Random(seed)
+        rng = random.Random(seed)  # noqa: S311 (made-up demo data, repeatable by --seed; no secret)
         staff = self.create_staff()
         technicians = [user for user, group in staff if group == TECHNICIANS]
         clerks = [user for user, group in staff if group != TECHNICIANS]
