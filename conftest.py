@@ -70,34 +70,22 @@ def superuser(db) -> User:
 # Clients logged in as them -------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def user_client(client: Client, user: User) -> Client:
-    client.force_login(user)
-    return client
+def logged_in_client(user_fixture: str):
+    """A fixture: pytest-django's client, logged in as the user that `user_fixture` gives."""
+
+    @pytest.fixture
+    def fixture(client: Client, request: pytest.FixtureRequest) -> Client:
+        client.force_login(request.getfixturevalue(user_fixture))
+        return client
+
+    return fixture
 
 
-@pytest.fixture
-def desk_client(client: Client, front_desk: User) -> Client:
-    client.force_login(front_desk)
-    return client
-
-
-@pytest.fixture
-def tech_client(client: Client, technician: User) -> Client:
-    client.force_login(technician)
-    return client
-
-
-@pytest.fixture
-def manager_client(client: Client, manager: User) -> Client:
-    client.force_login(manager)
-    return client
-
-
-@pytest.fixture
-def superuser_client(client: Client, superuser: User) -> Client:
-    client.force_login(superuser)
-    return client
+user_client = logged_in_client("user")
+desk_client = logged_in_client("front_desk")
+tech_client = logged_in_client("technician")
+manager_client = logged_in_client("manager")
+superuser_client = logged_in_client("superuser")
 
 
 @pytest.fixture
