@@ -114,6 +114,24 @@ class ServiceItem(models.Model):
         related_name="items_assigned",
         verbose_name=_("assigned technician"),
     )
+    # Who brought it in and what it is. Empty only on items taken in before customers had records of their own
+    # (the customers migration fills them in).
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_items",
+        verbose_name=_("customer"),
+    )
+    equipment = models.ForeignKey(
+        "customers.Equipment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_items",
+        verbose_name=_("equipment"),
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.RECEIVED)
     priority = models.CharField(_("priority"), max_length=10, choices=Priority, default=Priority.NORMAL)
     promised_on = models.DateField(_("promised date"), null=True, blank=True)
@@ -204,6 +222,13 @@ class ServiceEvent(models.Model):
         ASSIGNED = "assigned", _("Assignment changed")
         EDITED = "edited", _("Details edited")
         NOTE = "note", _("Note")
+        # Written by the other apps through core.services.record_event().
+        MESSAGE = "message", _("Message to the customer")
+        ESTIMATE = "estimate", _("Estimate")
+        APPROVAL = "approval", _("Customer’s answer")
+        PAYMENT = "payment", _("Payment")
+        INVOICE = "invoice", _("Invoice")
+        SERVICE = "service", _("Service recorded")
 
     item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import signals
 from core.models import ServiceEvent, ServiceItem, Status
 
 
@@ -85,6 +86,7 @@ def take_in(*, item: ServiceItem, received_by: AbstractUser, intake_token: uuid.
         with transaction.atomic():
             item.save()
             ServiceEvent.objects.create(item=item, actor=received_by, kind=ServiceEvent.Kind.CREATED)
+            signals.item_taken_in.send(sender=ServiceItem, item=item, actor=received_by)
     except IntegrityError:
         existing = ServiceItem.objects.filter(intake_token=intake_token).first()
         if existing is None:
@@ -103,7 +105,12 @@ def change_status(*, item_pk: int, to_status: str, actor: AbstractUser, note: st
             _("An item that is “%(current)s” can’t go to “%(new)s”.")
             % {"current": item.get_status_display(), "new": dict(Status.choices).get(to_status, to_status)}
         )
+    signals.status_changing.send(sender=ServiceItem, item=item, to_status=to_status, actor=actor, note=note)
+    from_status = item.status
     _save_with_history(item, {"status": to_status}, actor=actor, kind=ServiceEvent.Kind.STATUS, note=note)
+    signals.status_changed.send(
+        sender=ServiceItem, item=item, from_status=from_status, to_status=to_status, actor=actor, note=note
+    )
     return item
 
 
@@ -133,6 +140,16 @@ def _changes_since(current: ServiceItem, data: dict) -> dict[str, list[str]]:
         if mine != saved:
             differences[_label(current, name)] = [mine, saved]
     return differences
+
+
+def record_event(
+    *, item: ServiceItem, kind: str, actor: AbstractUser | None = None, note: str = "", changes: dict | None = None
+) -> ServiceEvent:
+    """Add an entry to an item's timeline on behalf of another app (a message sent, a payment taken, ...).
+
+    Call it inside the transaction that makes the change it records.
+    """
+    return ServiceEvent.objects.create(item=item, actor=actor, kind=kind, note=note, changes=changes or {})
 
 
 @transaction.atomic

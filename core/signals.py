@@ -1,7 +1,21 @@
+"""The logbook's signals, for the apps built on it, and the receivers that keep the logbook's cache honest.
+
+Every signal is sent inside the write's transaction, with the item locked: a receiver's own rows are saved or
+rolled back with the change, and a receiver of `status_changing` refuses the change by raising
+core.services.LogbookError (its message is shown to the user).
+"""
+
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from core.models import LogbookRevision, ServiceItem
+
+# A new item was taken in. Arguments: item, actor.
+item_taken_in = Signal()
+# A status change is about to be saved. Arguments: item (old status still set), to_status, actor, note.
+status_changing = Signal()
+# A status change was saved. Arguments: item, from_status, to_status, actor, note.
+status_changed = Signal()
 
 
 @receiver(post_save, sender=ServiceItem)

@@ -72,7 +72,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    "phonenumber_field",
     "accounts",
+    "customers",
     "core",
 ]
 
@@ -318,3 +320,10 @@ CLAIM_SLIP_TERMS = env(
     default="Bring this slip to collect your item. Items not collected within 90 days may be disposed of.",
 )
 LOGBOOK_PAGE_SIZE = 25
+
+# Customers
+# ------------------------------------------------------------------------------
+# Phone numbers typed without a country code belong to this region (ISO 3166 code, e.g. US, GB, DE).
+# https://django-phonenumber-field.readthedocs.io/en/latest/reference.html#settings
+PHONENUMBER_DEFAULT_REGION = env("PHONE_REGION", default="US")
+PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"

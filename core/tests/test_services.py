@@ -4,7 +4,7 @@ import uuid
 import pytest
 from django.db import connection
 
-from core import services
+from core import services, signals
 from core.models import ServiceEvent, ServiceItem, Status
 from core.tests.factories import ServiceItemFactory
 
@@ -62,6 +62,39 @@ def test_disallowed_status_jump_is_refused_and_nothing_changes(manager, start, t
     item.refresh_from_db()
     assert item.status == start
     assert not item.events.filter(kind=ServiceEvent.Kind.STATUS).exists()
+
+
+def test_an_app_that_refuses_a_status_change_stops_it_with_its_reason(technician):
+    """Other apps guard the workflow (e.g. no release with money owed) through the status_changing signal."""
+    item = ServiceItemFactory(status=Status.RECEIVED)
+
+    def refuse(sender, item, to_status, **kwargs):
+        raise services.LogbookError("Not before the estimate is approved.")
+
+    signals.status_changing.connect(refuse)
+    try:
+        with pytest.raises(services.LogbookError, match="estimate is approved"):
+            services.change_status(item_pk=item.pk, to_status=Status.DIAGNOSING, actor=technician)
+    finally:
+        signals.status_changing.disconnect(refuse)
+    item.refresh_from_db()
+    assert item.status == Status.RECEIVED
+    assert not item.events.filter(kind=ServiceEvent.Kind.STATUS).exists()
+
+
+def test_apps_hear_of_a_saved_status_change_with_old_and_new(technician):
+    item = ServiceItemFactory(status=Status.RECEIVED)
+    heard = []
+
+    def listen(sender, item, from_status, to_status, actor, **kwargs):
+        heard.append((item.pk, from_status, to_status, actor))
+
+    signals.status_changed.connect(listen)
+    try:
+        services.change_status(item_pk=item.pk, to_status=Status.DIAGNOSING, actor=technician)
+    finally:
+        signals.status_changed.disconnect(listen)
+    assert heard == [(item.pk, Status.RECEIVED, Status.DIAGNOSING, technician)]
 
 
 def test_only_a_manager_can_cancel(technician, manager):

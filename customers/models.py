@@ -1,0 +1,197 @@
+"""The shop's customers and the equipment they bring in: one record each, reused at every visit."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower, Upper
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+
+class ContactChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone call")
+    SMS = "sms", _("Text message")
+
+
+class ConsentMethod(models.TextChoices):
+    COUNTER = "counter", _("In person at the counter")
+    PHONE = "phone", _("On the phone")
+    EMAIL = "email", _("By email")
+    FORM = "form", _("Signed form")
+
+
+class Customer(models.Model):
+    """A person (or company) who leaves equipment with the shop."""
+
+    name = models.CharField(_("name"), max_length=120)
+    email = models.EmailField(_("email"), max_length=254, blank=True)
+    address = models.TextField(_("address"), max_length=500, blank=True)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    preferred_channel = models.CharField(
+        _("preferred contact"), max_length=10, choices=ContactChannel, default=ContactChannel.EMAIL
+    )
+    # Consent to service messages (taken in, ready for pickup, reminders): when and how it was given.
+    consent = models.BooleanField(_("agrees to service messages"), default=False)
+    consent_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    consent_method = models.CharField(_("consent given"), max_length=10, choices=ConsentMethod, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Set when the customer asked to be forgotten: the person is anonymised, the jobs' technical history stays.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+    # Optimistic locking for edits: a stale form is refused instead of overwriting someone else's save.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("customer")
+        ordering = ["name", "id"]
+        indexes = [models.Index(Lower("name"), name="customers_customer_name_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(consent=False) | Q(consent_at__isnull=False), name="customers_consent_has_date"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("customers:customer-detail", kwargs={"pk": self.pk})
+
+
+class PhoneLabel(models.TextChoices):
+    MOBILE = "mobile", _("Mobile")
+    HOME = "home", _("Home")
+    WORK = "work", _("Work")
+    OTHER = "other", _("Other")
+
+
+class CustomerPhone(models.Model):
+    """One of a customer's phone numbers: stored in E.164 (+15554118402) for matching, shown as typed."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
+    # Unique: the same number typed in any formatting is one customer. Empty only for legacy numbers that
+    # could not be read; those keep what was typed.
+    number = PhoneNumberField(_("phone"), null=True, blank=True, unique=True)
+    as_typed = models.CharField(_("phone as typed"), max_length=40)
+    label = models.CharField(_("label"), max_length=10, choices=PhoneLabel, default=PhoneLabel.MOBILE)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("phone number")
+        ordering = ["customer", "position", "id"]
+
+    def __str__(self):
+        return self.as_typed
+
+
+class EquipmentType(models.Model):
+    """A kind of equipment (regulator, BCD, dive computer, ...): a list managers keep in the admin."""
+
+    name = models.CharField(_("name"), max_length=60)
+    active = models.BooleanField(_("offered at take-in"), default=True)
+    position = models.PositiveSmallIntegerField(_("position in lists"), default=0)
+
+    class Meta:
+        verbose_name = _("equipment type")
+        ordering = ["position", "name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="customers_equipmenttype_name_ci_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class Equipment(models.Model):
+    """A piece a customer owns that comes in for service; its serial number identifies it across visits."""
+
+    owner = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="equipment", verbose_name=_("owner"))
+    kind = models.ForeignKey(EquipmentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("type"))
+    brand = models.CharField(_("brand"), max_length=60)
+    model = models.CharField(_("model"), max_length=60, blank=True)
+    serial_number = models.CharField(
+        _("serial number"), max_length=60, blank=True, help_text=_("As printed on the item, letters and zeros too.")
+    )
+    purchased_on = models.DateField(_("purchase date"), null=True, blank=True)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("equipment")
+        verbose_name_plural = _("equipment")
+        ordering = ["brand", "model", "id"]
+        constraints = [
+            # One record per physical piece: the same brand and serial number is the same piece, whoever owns it.
+            models.UniqueConstraint(
+                Lower("brand"),
+                Upper("serial_number"),
+                condition=~Q(serial_number=""),
+                name="customers_equipment_serial_unique",
+            ),
+        ]
+        indexes = [models.Index(Upper("serial_number"), name="customers_equipment_serial_idx")]
+
+    def __str__(self):
+        return " ".join(part for part in (self.brand, self.model, str(self.kind)) if part)
+
+
+class Ownership(models.Model):
+    """Who owned a piece of equipment when: a piece that is sold keeps its history with the old owner."""
+
+    equipment = models.ForeignKey(Equipment, on_delete=models.CASCADE, related_name="ownerships")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="ownerships")
+    started_at = models.DateTimeField(_("from"), default=timezone.now)
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ownership")
+        ordering = ["equipment", "-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["equipment"], condition=Q(ended_at__isnull=True), name="customers_one_current_owner"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.customer} owns {self.equipment}"
+
+
+class CustomerEvent(models.Model):
+    """One entry of a customer's history: created, edited, consent given or withdrawn, merged, exported, erased."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        EDITED = "edited", _("Details edited")
+        CONSENT = "consent", _("Consent changed")
+        EQUIPMENT = "equipment", _("Equipment changed")
+        MERGED = "merged", _("Merged")
+        EXPORTED = "exported", _("Data exported")
+        ERASED = "erased", _("Erased")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    # {field label: [old, new]}; empty when the note says it all.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("customer history entry")
+        verbose_name_plural = _("customer history")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-created_at"], name="customers_event_created_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
