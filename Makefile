@@ -34,7 +34,10 @@ install-dev: $(VENV)/.installed-dev ## Install requirements-dev.txt too
 migrate: install .env ## Apply database migrations
 	$(MANAGE) migrate --no-input
 
-run: migrate ## Set up (venv, .env, database) and serve on http://127.0.0.1:8000
+# The worker runs beside the server and stops with it (Ctrl-C stops both).
+run: migrate ## Set up (venv, .env, database) and serve on http://127.0.0.1:8000, with the task worker
+	$(BIN)/python -m service_center.worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(MANAGE) runserver $(ADDRESS)
 
 DEMO_ITEMS ?= 5000
@@ -42,8 +45,10 @@ demo: migrate ## Fill the database with demo staff and $(DEMO_ITEMS) items (prin
 	$(MANAGE) seed_demo --items $(DEMO_ITEMS)
 
 # Production-like on this machine: DEBUG off, static files collected for WhiteNoise, gunicorn (gunicorn.conf.py).
-serve: migrate ## Serve as in production: DEBUG off, gunicorn, WhiteNoise (http://127.0.0.1:8000)
+serve: migrate ## Serve as in production: DEBUG off, gunicorn, WhiteNoise, the task worker (http://127.0.0.1:8000)
 	DJANGO_DEBUG=off $(MANAGE) collectstatic --no-input -v0
+	DJANGO_DEBUG=off $(BIN)/python -m service_center.worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	DJANGO_DEBUG=off $(BIN)/gunicorn service_center.wsgi -c gunicorn.conf.py
 
 # The benchmark (bench/run.py): SQLite, then PostgreSQL; results in bench/results/. Needs wrk (apt-get install wrk).

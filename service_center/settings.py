@@ -157,6 +157,34 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# Background tasks
+# ------------------------------------------------------------------------------
+# Mail and other slow work leave the request: a view queues a task, the worker (`python -m service_center.worker`,
+# which `make run` starts beside the development server) runs it. Django's Tasks API, from the django-tasks
+# backport on Django 5.2. TASK_BACKEND: "database" (the default: a queue in the site's own database) or "rq"
+# (RQ on Redis, for several app servers and workers). https://github.com/RealOrangeOne/django-tasks
+TASK_BACKEND = env("TASK_BACKEND", default="database")
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+if TASK_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    if not (TASK_REDIS_URL := env("TASK_REDIS_URL", default=REDIS_URL)):
+        sys.exit("service_center cannot start: TASK_BACKEND=rq needs REDIS_URL (or TASK_REDIS_URL).")
+    RQ_QUEUES = {"default": {"URL": TASK_REDIS_URL, "DEFAULT_TIMEOUT": 300}}
+    # django-tasks-rq's job class; without it RQ cannot call our tasks.
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+elif TASK_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+else:
+    sys.exit(f"service_center cannot start: TASK_BACKEND must be 'database' or 'rq', not {TASK_BACKEND!r}.")
+# A failed attempt is tried again after 30 s, 1, 2, 4 minutes...; then it is given up and marked failed.
+TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=5)
+TASK_RETRY_SECONDS = env.int("TASK_RETRY_SECONDS", default=30)
+# /readyz reports the worker as stalled when a task has waited longer than this.
+TASK_STALL_SECONDS = env.int("TASK_STALL_SECONDS", default=60)
+# Tasks the worker queues by itself, every so many seconds (each must be safe to run twice).
+PERIODIC_TASKS = {}
+
 # Authentication
 # ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -211,6 +239,8 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # EMAIL_URL: consolemail:// prints mail (development), smtp+tls://user:password@host:587 sends it.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Service Center <noreply@localhost>")
+# Seconds before a mail server that does not answer is given up (the task tries again later).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # People who get a mail with the traceback when a page fails: "Ann <ann@example.com>, Bo <bo@example.com>".
 ADMINS = getaddresses([env("DJANGO_ADMINS", default="")])
