@@ -3,12 +3,15 @@
 import sys
 from http import HTTPStatus
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views import defaults
+
+from service_center import tasks
 
 DATABASE_RETRY_SECONDS = 30
 
@@ -40,7 +43,10 @@ def favicon(request):
 
 
 def readyz(request):
-    """The process can serve pages: the database and the cache answer. 503 with the reasons otherwise."""
+    """The site can do its work: the database and the cache answer and the task worker keeps up.
+
+    503 with the reasons otherwise. Load balancers check /healthz (this process is up); monitoring checks this.
+    """
     problems = {}
     try:
         with connection.cursor() as cursor:
@@ -53,6 +59,14 @@ def readyz(request):
             problems["cache"] = "value not stored"
     except Exception as error:  # every cache backend raises its own errors
         problems["cache"] = error.__class__.__name__
+    if "database" not in problems:
+        try:
+            waited = tasks.oldest_waiting_seconds()
+        except Exception as error:  # the queue's own store (the database or Redis) did not answer
+            problems["tasks"] = error.__class__.__name__
+        else:
+            if waited is not None and waited > settings.TASK_STALL_SECONDS:
+                problems["tasks"] = f"no worker took a task waiting for {waited:.0f} s"
     if problems:
         return JsonResponse({"status": "unavailable", "problems": problems}, status=HTTPStatus.SERVICE_UNAVAILABLE)
     return JsonResponse({"status": "ok"})

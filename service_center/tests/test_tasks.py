@@ -2,6 +2,7 @@
 tasks. Tasks are real: they run through the database queue and its worker."""
 
 import datetime
+from http import HTTPStatus
 
 import pytest
 from django.core.cache import cache
@@ -77,6 +78,20 @@ def test_the_queue_health_shows_how_long_the_oldest_due_task_waits(run_worker):
     assert 89 < queue.oldest_waiting_seconds() < 95
     run_worker()
     assert queue.oldest_waiting_seconds() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_reports_a_worker_that_stopped_taking_tasks_until_it_catches_up(client, run_worker, settings):
+    settings.TASK_STALL_SECONDS = 60
+    tick.enqueue()
+    assert client.get("/readyz").status_code == HTTPStatus.OK  # just queued: the worker has a minute
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - datetime.timedelta(seconds=75))
+    response = client.get("/readyz")
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response.json()["problems"] == {"tasks": "no worker took a task waiting for 75 s"}
+    run_worker()  # the worker is back
+    assert client.get("/readyz").status_code == HTTPStatus.OK
+    assert CALLS == ["tick"]
 
 
 @pytest.mark.django_db
