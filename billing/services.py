@@ -50,6 +50,11 @@ class Balance:
     def due(self) -> Decimal:
         return self.owed - self.paid
 
+    @property
+    def credit(self) -> Decimal:
+        """What the customer has paid beyond what is owed (a deposit before the estimate, or an overpayment)."""
+        return max(-self.due, ZERO)
+
 
 def balance(item: ServiceItem) -> Balance:
     paid = Payment.objects.filter(item=item).signed_total()
@@ -73,12 +78,28 @@ def active_invoice(item: ServiceItem) -> Invoice | None:
     return item.invoices.filter(kind=Invoice.Kind.INVOICE, credit_note__isnull=True).first()
 
 
+def priced_lines(estimate: Estimate | None) -> tuple[list[EstimateLine], Totals | None]:
+    """An estimate's lines, each with its `amount`, and its totals: what every page showing an estimate needs."""
+    if estimate is None:
+        return [], None
+    lines = list(estimate.lines.select_related("price_item"))
+    totals = compute_totals((line.as_line() for line in lines), Rules.from_settings())
+    for line, amount in zip(lines, totals.amounts, strict=True):
+        line.amount = amount
+    return lines, totals
+
+
 def preapproved_limit(item: ServiceItem) -> Decimal | None:
     return JobAccount.objects.filter(item=item).values_list("preapproved_limit", flat=True).first()
 
 
 def _money(amount: Decimal) -> str:
     return format_money(amount)
+
+
+def _plain(amount: Decimal) -> str:
+    """An amount for the audit trail: a plain number in the currency's minor unit."""
+    return str(Rules.from_settings().round(amount))
 
 
 def _lock(item_pk: int) -> ServiceItem:
@@ -515,7 +536,7 @@ def cancel_invoice(
         invoice=invoice.number,
         credit_note=number,
         job=item.control_number,
-        amount=str(invoice.gross),
+        amount=_plain(invoice.gross),
     )
     return credit
 
@@ -573,7 +594,7 @@ def record_payment(
     record_event(item=item, kind=ServiceEvent.Kind.PAYMENT, actor=actor, note=text)
     if kind == Payment.Kind.REFUND:
         audit.record(
-            "refund", request=request, actor=actor, job=item.control_number, amount=str(amount), method=method
+            "refund", request=request, actor=actor, job=item.control_number, amount=_plain(amount), method=method
         )
     return payment
 
@@ -602,4 +623,44 @@ def check_release(*, item: ServiceItem, actor: AbstractUser | None, note: str) -
         actor=actor,
         note=_("Released with %(due)s still due. Reason: %(reason)s") % {"due": _money(due), "reason": note.strip()},
     )
-    audit.record("release_unpaid", actor=actor, job=item.control_number, due=str(due))
+    audit.record("release_unpaid", actor=actor, job=item.control_number, due=_plain(due))
+
+
+# The price list and discount limits (managers) -------------------------------------------------------------------
+
+
+class StalePriceItem(BillingError):
+    """Someone else saved the price list entry after this form was opened."""
+
+
+@transaction.atomic
+def save_price_item(*, price_item: PriceItem, expected_version: int | None) -> PriceItem:
+    """Save a new or edited price list entry, unless someone saved it since the form was opened."""
+    if price_item.pk is not None:
+        saved = PriceItem.objects.select_for_update().get(pk=price_item.pk)
+        if expected_version != saved.version:
+            raise StalePriceItem(
+                _("Someone else saved this entry after you opened the form (now: %(name)s, %(price)s). Check it.")
+                % {"name": saved.name, "price": _money(saved.unit_price)}
+            )
+        price_item.version = saved.version + 1
+    try:
+        with transaction.atomic():
+            price_item.save()
+    except IntegrityError as error:
+        raise BillingError(_("Another entry has the code “%(code)s”.") % {"code": price_item.code}) from error
+    return price_item
+
+
+@transaction.atomic
+def set_discount_limits(*, limits: dict, actor: AbstractUser, request: HttpRequest | None = None) -> None:
+    """{group: largest discount in percent}; who may give how much is an access change, so it is audited."""
+    changed = {}
+    for group, percent in limits.items():
+        limit, _created = DiscountLimit.objects.select_for_update().get_or_create(group=group)
+        if limit.max_percent != percent:
+            changed[group.name] = f"{limit.max_percent}->{percent}"
+            limit.max_percent = percent
+            limit.save()
+    if changed:
+        audit.record("discount_limits_changed", request=request, actor=actor, **changed)

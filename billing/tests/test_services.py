@@ -435,7 +435,7 @@ def test_refunds_are_a_managers_with_a_reason_up_to_what_was_paid(front_desk, ma
     refund(manager, 30)
     assert services.balance(item).paid == 0
     event = AuditEvent.objects.get(kind="refund")
-    assert (event.actor, event.detail) == (manager, {"job": item.control_number, "amount": "30", "method": "card"})
+    assert (event.actor, event.detail) == (manager, {"job": item.control_number, "amount": "30.00", "method": "card"})
 
 
 def test_a_payment_is_never_edited(front_desk):
@@ -467,7 +467,7 @@ def test_a_manager_releases_with_money_due_only_with_a_reason(manager):
     assert item.status == Status.RELEASED
     assert item.events.filter(kind=ServiceEvent.Kind.PAYMENT, note__contains="Regular customer, pays Friday").exists()
     event = AuditEvent.objects.get(kind="release_unpaid")
-    assert (event.actor, event.detail) == (manager, {"job": item.control_number, "due": "80.000"})
+    assert (event.actor, event.detail) == (manager, {"job": item.control_number, "due": "80.00"})
 
 
 def test_a_paid_job_is_released(front_desk):
