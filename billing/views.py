@@ -25,7 +25,7 @@ from billing.forms import (
     ReportForm,
 )
 from billing.models import Estimate, EstimateLine, Invoice, Payment, PriceItem
-from billing.money import format_money
+from billing.money import Rules, format_money
 from core.models import ServiceItem
 from service_center.views import InvalidFormStatusMixin
 
@@ -129,7 +129,11 @@ def job_context(item, user, **forms):
         context["payment_form"] = forms.get("payment_form") or PaymentForm(user=user)
     if user.has_perm("billing.change_jobaccount") and not item.is_closed:
         context["preapproval_form"] = forms.get("preapproval_form") or PreapprovalForm(
-            initial={"limit": context["preapproved_limit"]}
+            initial={
+                "limit": limit
+                if (limit := context["preapproved_limit"]) is None
+                else Rules.from_settings().round(limit)
+            }
         )
     return context
 
@@ -360,7 +364,14 @@ class ReportView(PermissionRequiredMixin, TemplateView):
         today = timezone.localdate()
         end = form.cleaned_data.get("end") or today
         start = form.cleaned_data.get("start") or end - datetime.timedelta(days=self.default_days - 1)
-        context = {"form": form, "start": start, "end": end, "query": request.GET.urlencode(), **self.data(start, end)}
+        shown = ReportForm({"start": start, "end": end})  # the period used, defaults filled in
+        context = {
+            "form": shown,
+            "start": start,
+            "end": end,
+            "query": request.GET.urlencode(),
+            **self.data(start, end),
+        }
         if self.as_csv:
             response = HttpResponse(content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="{self.name}-{start}-{end}.csv"'
