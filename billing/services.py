@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,9 +58,9 @@ class Balance:
 
 def balance(item: ServiceItem) -> Balance:
     paid = Payment.objects.filter(item=item).signed_total()
-    invoices = Invoice.objects.filter(item=item)
-    if invoices.exists():
-        return Balance(owed=invoices.aggregate(total=Sum("gross"))["total"], paid=paid, invoiced=True)
+    invoiced = Invoice.objects.filter(item=item).aggregate(total=Sum("gross"), count=Count("id"))
+    if invoiced["count"]:
+        return Balance(owed=invoiced["total"], paid=paid, invoiced=True)
     approved = approved_estimate(item)
     return Balance(owed=approved.gross if approved else ZERO, paid=paid, invoiced=False)
 
