@@ -69,15 +69,30 @@ def test_the_cash_up_sheet_defaults_to_today(manager_client, week):
 
 def test_open_balances_agree_with_each_jobs_balance(manager_client, week, front_desk):
     first, second = week
-    rows = reports.open_balances()
-    assert {row["item"].pk: row["due"] for row in rows} == {
-        item.pk: services.balance(item).due for item in (second, Payment.objects.get(amount=D("33.33")).item)
+    deposit_only = Payment.objects.get(amount=D("33.33")).item
+    balances = reports.open_balances()
+    assert {row["item"].pk: row["due"] for row in balances.rows(balances.job_ids)} == {
+        item.pk: services.balance(item).due for item in (second, deposit_only)
     }
     assert services.balance(first).due == 0  # settled, so not listed
     services.issue_invoice(item_pk=second.pk, actor=front_desk)
-    assert {row["item"].pk: row["due"] for row in reports.open_balances()}[second.pk] == D("209.99")
+    balances = reports.open_balances()
+    assert {row["item"].pk: row["due"] for row in balances.rows(balances.job_ids)}[second.pk] == D("209.99")
+    assert balances.totals()["due"] == D("209.99") - D("33.33")
+    page = manager_client.get("/billing/reports/balances/")
+    assert "$176.66" in page.text and "Total of all 2 jobs" in page.text
     sheet = manager_client.get("/billing/reports/balances.csv").content.decode()
     assert f"{second.control_number}," in sheet and ",209.99" in sheet
+
+
+def test_open_balances_come_a_page_at_a_time(manager_client, front_desk, monkeypatch):
+    from billing.views import BalancesView
+
+    for _ in range(3):
+        pay(job(), "deposit", "cash", "1.00", front_desk)
+    monkeypatch.setattr(BalancesView, "page_size", 2)
+    assert manager_client.get("/billing/reports/balances/?page=2").text.count("-$1.00") == 1
+    assert manager_client.get("/billing/reports/balances/?page=9").status_code == HTTPStatus.NOT_FOUND
 
 
 def test_estimates_waiting_longest_first(manager_client, front_desk):
