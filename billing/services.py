@@ -365,9 +365,12 @@ def decline_estimate(*, item_pk: int, version: int, signed_name: str, ip: str | 
 # Invoices --------------------------------------------------------------------------------------------------------
 
 
-def _take_number(kind: str, year: int) -> tuple[int, str]:
-    """The next number of a series and year, from its counter row locked until the issuing transaction ends: a
-    number is used once, and a rolled-back issue gives its number back (nothing was issued under it)."""
+def _numbered(kind: str) -> dict:
+    """The next number of a series in this year, as the new invoice's fields (kind, number, year, sequence,
+    issued_at). It comes from the series' counter row, locked until the issuing transaction ends: a number is used
+    once, and a rolled-back issue gives its number back (nothing was issued under it)."""
+    issued_at = timezone.now()
+    year = timezone.localdate(issued_at).year
     counters = InvoiceCounter.objects.select_for_update()
     counter = counters.filter(series=kind, year=year).first()
     if counter is None:
@@ -380,7 +383,8 @@ def _take_number(kind: str, year: int) -> tuple[int, str]:
     counter.last = F("last") + 1
     counter.save(update_fields=["last"])
     counter.refresh_from_db(fields=["last"])
-    return counter.last, f"{INVOICE_SERIES[kind]}{year}-{counter.last:04d}"
+    number = f"{INVOICE_SERIES[kind]}{year}-{counter.last:04d}"
+    return {"kind": kind, "number": number, "year": year, "sequence": counter.last, "issued_at": issued_at}
 
 
 def _invoiceable(item: ServiceItem, actor: AbstractUser) -> tuple[Estimate, Estimate | None]:
@@ -430,19 +434,12 @@ def issue_invoice(*, item_pk: int, actor: AbstractUser) -> Invoice:
     if active_invoice(item) is not None:
         raise BillingError(_("This job is invoiced already; cancel that invoice with a credit note to issue another."))
     estimate, approved = _invoiceable(item, actor)
-    lines = list(estimate.lines.select_related("price_item"))
-    totals = compute_totals((line.as_line() for line in lines), Rules.from_settings())
-    now = timezone.now()
-    sequence, number = _take_number(Invoice.Kind.INVOICE, timezone.localdate(now).year)
+    lines, totals = priced_lines(estimate)
     invoice = Invoice.objects.create(
-        kind=Invoice.Kind.INVOICE,
-        number=number,
-        year=timezone.localdate(now).year,
-        sequence=sequence,
+        **_numbered(Invoice.Kind.INVOICE),
         item=item,
         estimate=estimate,
         approved_estimate=approved or estimate,
-        issued_at=now,
         issued_by=actor,
         **_snapshot_customer(item),
         shop_legal_name=settings.SHOP_LEGAL_NAME,
@@ -457,8 +454,8 @@ def issue_invoice(*, item_pk: int, actor: AbstractUser) -> Invoice:
         tax_breakdown=[[str(g.rate), str(g.net), str(g.tax)] for g in totals.taxes],
     )
     InvoiceLine.objects.bulk_create(
-        InvoiceLine(invoice=invoice, amount=amount, **{name: getattr(line, name) for name in LINE_FIELDS})
-        for line, amount in zip(lines, totals.amounts, strict=True)
+        InvoiceLine(invoice=invoice, amount=line.amount, **{name: getattr(line, name) for name in LINE_FIELDS})
+        for line in lines
     )
     for line in lines:
         if line.price_item_id and line.kind == LineKind.PART:
@@ -469,7 +466,7 @@ def issue_invoice(*, item_pk: int, actor: AbstractUser) -> Invoice:
         item=item,
         kind=ServiceEvent.Kind.INVOICE,
         actor=actor,
-        note=_("Invoice %(number)s issued: %(total)s.") % {"number": number, "total": _money(totals.gross)},
+        note=_("Invoice %(number)s issued: %(total)s.") % {"number": invoice.number, "total": _money(totals.gross)},
     )
     return invoice
 
@@ -490,20 +487,14 @@ def cancel_invoice(
         raise BillingError(_("A credit note can’t be cancelled."))
     if Invoice.objects.filter(cancels=invoice).exists():
         raise BillingError(_("Invoice %(number)s is cancelled already.") % {"number": invoice.number})
-    now = timezone.now()
-    sequence, number = _take_number(Invoice.Kind.CREDIT_NOTE, timezone.localdate(now).year)
     copied = ("customer_name", "customer_address", "shop_legal_name", "shop_tax_id", "shop_address", "currency")
     credit = Invoice.objects.create(
-        kind=Invoice.Kind.CREDIT_NOTE,
-        number=number,
-        year=timezone.localdate(now).year,
-        sequence=sequence,
+        **_numbered(Invoice.Kind.CREDIT_NOTE),
         item=item,
         estimate=invoice.estimate,
         approved_estimate=invoice.approved_estimate,
         cancels=invoice,
         reason=reason,
-        issued_at=now,
         issued_by=actor,
         payment_terms="",
         prices_include_tax=invoice.prices_include_tax,
@@ -527,14 +518,14 @@ def cancel_invoice(
         kind=ServiceEvent.Kind.INVOICE,
         actor=actor,
         note=_("Invoice %(invoice)s cancelled by credit note %(credit)s: %(reason)s")
-        % {"invoice": invoice.number, "credit": number, "reason": reason},
+        % {"invoice": invoice.number, "credit": credit.number, "reason": reason},
     )
     audit.record(
         "invoice_cancelled",
         request=request,
         actor=actor,
         invoice=invoice.number,
-        credit_note=number,
+        credit_note=credit.number,
         job=item.control_number,
         amount=_plain(invoice.gross),
     )
