@@ -1,6 +1,11 @@
+import uuid
+
 import factory
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
+from core import services as logbook
+from core.models import ServiceItem
 from core.tests.factories import ServiceItemFactory
 from customers.tests.factories import CustomerFactory, EquipmentFactory
 from notifications.models import Event, Message
@@ -36,3 +41,20 @@ class MessageFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Message
+
+
+def take_in(customer, **fields):
+    """Take a regulator in at the counter for `customer`, through the logbook's service (signals and all)."""
+    item = ServiceItem(
+        customer=customer,
+        equipment=EquipmentFactory(owner=customer),
+        customer_name=customer.name,
+        customer_phone="+1 555 0100",
+        item="Regulator first stage",
+        item_type="Regulator",
+        brand="Apeks",
+        model="XTX50",
+        requested_service="Annual service",
+        **fields,
+    )
+    return logbook.take_in(item=item, received_by=UserFactory(), intake_token=uuid.uuid4())[0]

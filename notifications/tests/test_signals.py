@@ -11,27 +11,11 @@ from core import services as logbook
 from core.models import ServiceEvent, ServiceItem, Status
 from customers.models import Customer
 from customers.signals import customer_erased, customers_merging
-from customers.tests.factories import CustomerFactory, EquipmentFactory
+from customers.tests.factories import CustomerFactory
 from notifications.models import Event, Message, MessageTemplate
-from notifications.tests.factories import MessageFactory, consenting_customer, job
+from notifications.tests.factories import MessageFactory, consenting_customer, job, take_in
 
 pytestmark = pytest.mark.django_db
-
-
-def take_in(customer, **fields):
-    item = ServiceItem(
-        customer=customer,
-        equipment=EquipmentFactory(owner=customer),
-        customer_name=customer.name,
-        customer_phone="+1 555 0100",
-        item="Regulator first stage",
-        item_type="Regulator",
-        brand="Apeks",
-        model="XTX50",
-        requested_service="Annual service",
-        **fields,
-    )
-    return logbook.take_in(item=item, received_by=UserFactory(), intake_token=uuid.uuid4())[0]
 
 
 def walk(item, *statuses):

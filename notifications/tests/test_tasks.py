@@ -5,7 +5,6 @@ import datetime
 import smtplib
 import socket
 import threading
-import uuid
 from http import HTTPStatus
 
 import pytest
@@ -16,30 +15,15 @@ from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from accounts.tests.factories import UserFactory
 from core import services as logbook
-from core.models import ServiceItem, Status
+from core.models import Status
 from customers.models import Customer
-from customers.tests.factories import CustomerFactory, EquipmentFactory
+from customers.tests.factories import CustomerFactory
 from notifications import channels, services
 from notifications.models import Event, Message
-from notifications.tests.factories import consenting_customer, job
+from notifications.tests.factories import consenting_customer, job, take_in
 from service_center.tests.test_tasks import rq_queue  # noqa: F401 (the RQ fixture)
 from service_center.worker import queue_periodic_tasks
-
-
-def take_in(customer):
-    item = ServiceItem(
-        customer=customer,
-        equipment=EquipmentFactory(owner=customer),
-        customer_name=customer.name,
-        customer_phone="+1 555 0100",
-        item="Regulator first stage",
-        item_type="Regulator",
-        brand="Apeks",
-        requested_service="Annual service",
-    )
-    return logbook.take_in(item=item, received_by=UserFactory(), intake_token=uuid.uuid4())[0]
 
 
 class FlakyChannel(channels.Channel):
