@@ -3,20 +3,11 @@ from django.core.exceptions import ValidationError
 
 from notifications import rendering
 from notifications.models import MessageTemplate
+from service_center.forms import BootstrapFormMixin
 
 
-class MessageTemplateForm(forms.ModelForm):
-    """A manager's edit of one event's message; every part is checked by rendering it with sample data."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-
-    class Meta:
-        model = MessageTemplate
-        fields = ["enabled", "subject", "body_text", "body_html"]
-        widgets = {
-            "body_text": forms.Textarea(attrs={"rows": 10}),
-            "body_html": forms.Textarea(attrs={"rows": 10}),
-        }
+class TemplateChecksMixin:
+    """Every part of a message template is checked by rendering it with sample data (rendering.check)."""
 
     def _checked(self, name, *, html):
         value = self.cleaned_data[name]
@@ -35,22 +26,38 @@ class MessageTemplateForm(forms.ModelForm):
     def clean_body_html(self):
         return self._checked("body_html", html=True)
 
+
+class MessageTemplateAdminForm(TemplateChecksMixin, forms.ModelForm):
+    """The admin's form: the same checks (the admin keeps its own history instead of a version field)."""
+
+    class Meta:
+        model = MessageTemplate
+        fields = ["enabled", "subject", "body_text", "body_html"]
+
+
+class MessageTemplateForm(BootstrapFormMixin, TemplateChecksMixin, forms.ModelForm):
+    """A manager's edit of one event's message, on the managers' page with a preview."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    class Meta:
+        model = MessageTemplate
+        fields = ["enabled", "subject", "body_text", "body_html"]
+        widgets = {
+            "body_text": forms.Textarea(attrs={"rows": 10, "class": "font-monospace"}),
+            "body_html": forms.Textarea(attrs={"rows": 10, "class": "font-monospace"}),
+        }
+
     def preview(self, *, logo_url: str) -> rendering.Rendered | None:
         """The draft rendered with sample data, as a customer would get it; None when the form has errors."""
         if not self.is_valid():
             return None
-        data = self.cleaned_data
+        data, sample = self.cleaned_data, rendering.sample_context()
         return rendering.render_message(
             subject=data["subject"],
             body_text=data["body_text"],
             body_html=data["body_html"],
-            context=rendering.sample_context(),
-            unsubscribe_url=rendering.sample_context()["status_url"].replace("/status/", "/messages/unsubscribe/"),
+            context=sample,
+            unsubscribe_url=sample["status_url"].replace("/status/", "/messages/unsubscribe/"),
             logo_url=logo_url,
         )
-
-
-class MessageTemplateAdminForm(MessageTemplateForm):
-    """The same checks in the admin (which keeps its own history instead of the version field)."""
-
-    version = None

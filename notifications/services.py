@@ -164,6 +164,7 @@ def deliver(*, message_id: int) -> bool:
             record_event(
                 item=ServiceItem(pk=message.item_id),
                 kind=ServiceEvent.Kind.MESSAGE,
+                actor=message.created_by,
                 note=f"{channel.label} sent: {message.get_event_display()}",
             )
     return False

@@ -26,11 +26,15 @@ STATUS_PAGE_THROTTLE = Throttle("status-page", *settings.THROTTLE_STATUS_PAGE)
 _STATUS_BY_LABEL = {str(label): value for value, label in Status.choices}
 
 
-def _for_customers(response):
-    """Headers of the pages customers open from a link: never indexed, and the secret never sent on as a referrer
-    (no-store comes from PrivatePagesMiddleware)."""
+def _for_customers(response, *, referrer="no-referrer"):
+    """Headers of the pages customers open from a link: never indexed, and the secret in the address never sent on
+    as a referrer (no-store comes from PrivatePagesMiddleware).
+
+    A page with a form keeps the site's same-origin policy: with no-referrer, Chromium posts forms with
+    `Origin: null`, which Django's CSRF check refuses.
+    """
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = referrer
     return response
 
 
@@ -103,11 +107,11 @@ class UnsubscribeView(TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.customer  # noqa: B018 (a bad link is a 404)
-        return _for_customers(super().get(request, *args, **kwargs))
+        return _for_customers(super().get(request, *args, **kwargs), referrer="same-origin")
 
     def post(self, request, *args, **kwargs):
         services.unsubscribe(customer_id=self.customer)
-        return _for_customers(self.render_to_response(self.get_context_data(done=True)))
+        return _for_customers(self.render_to_response(self.get_context_data(done=True)), referrer="same-origin")
 
 
 class FailedMessagesView(PermissionRequiredMixin, ListView):
