@@ -135,31 +135,59 @@ def queue_message(
     return message
 
 
-def deliver(*, message_id: int) -> bool:
-    """One attempt at sending a queued message. True when it failed in a way worth trying again later."""
+def _claim(message_id: int) -> Message | None:
+    """Take a queued message for one attempt: nobody else sends it while the claim lasts (a worker that dies
+    mid-send leaves a claim that runs out). None when there is nothing to send."""
+    now = timezone.now()
     with transaction.atomic():
-        message = Message.objects.select_for_update().filter(pk=message_id, status=Message.Status.QUEUED).first()
-        if message is None:  # sent, given up or suppressed meanwhile: nothing to do, whichever attempt this is
-            return False
+        message = (
+            Message.objects.select_for_update()
+            .filter(pk=message_id, status=Message.Status.QUEUED)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .first()
+        )
+        if message is None:  # sent, given up, suppressed or being sent: nothing to do, whichever attempt this is
+            return None
         customer = Customer.objects.get(pk=message.customer_id)
         if not customer.consent or customer.erased_at is not None:
             message.status, message.reason = Message.Status.SUPPRESSED, "The customer withdrew consent before sending."
             message.save(update_fields=["status", "reason"])
-            return False
+            return None
         message.attempts += 1
-        channel = channels.get(message.channel)
-        try:
-            if channel is None:
-                raise channels.DeliveryError(f"No channel “{message.channel}” is set up.", retry=False)
-            channel.send(message)
-        except channels.DeliveryError as error:
-            message.last_error = str(error)[:255]
-            if not error.retry:
-                message.status, message.reason = Message.Status.FAILED, message.last_error
-            message.save(update_fields=["attempts", "last_error", "status", "reason"])
-            return error.retry
-        message.status, message.sent_at, message.last_error = Message.Status.SENT, timezone.now(), ""
-        message.save(update_fields=["attempts", "last_error", "status", "sent_at"])
+        message.claimed_until = now + datetime.timedelta(seconds=settings.EMAIL_TIMEOUT * 3 + 30)
+        message.save(update_fields=["attempts", "claimed_until"])
+        return message
+
+
+def deliver(*, message_id: int) -> bool:
+    """One attempt at sending a queued message. True when it failed in a way worth trying again later.
+
+    The message is claimed in one short transaction and the outcome saved in another: the channel (a mail server
+    that may take EMAIL_TIMEOUT to answer) is never waited for inside a transaction.
+    """
+    message = _claim(message_id)
+    if message is None:
+        return False
+    channel = channels.get(message.channel)
+    try:
+        if channel is None:
+            raise channels.DeliveryError(f"No channel “{message.channel}” is set up.", retry=False)
+        channel.send(message)
+    except channels.DeliveryError as error:
+        message.last_error = str(error)[:255]
+        if not error.retry:
+            message.status, message.reason = Message.Status.FAILED, message.last_error
+        message.claimed_until = None
+        message.save(update_fields=["last_error", "status", "reason", "claimed_until"])
+        return error.retry
+    with transaction.atomic():
+        message.status, message.sent_at, message.last_error, message.claimed_until = (
+            Message.Status.SENT,
+            timezone.now(),
+            "",
+            None,
+        )
+        message.save(update_fields=["last_error", "status", "sent_at", "claimed_until"])
         if message.item_id:
             record_event(
                 item=ServiceItem(pk=message.item_id),

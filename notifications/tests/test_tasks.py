@@ -290,3 +290,19 @@ def test_two_workers_running_the_reminders_at_once_send_one(settings, message_te
         thread.join()
     assert sorted(results) == [0, 1]
     assert Message.objects.filter(event=Event.REMINDER).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_message_being_sent_is_not_sent_again_until_its_claim_runs_out(settings, message_templates):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # nothing runs by itself
+    take_in(consenting_customer())
+    message = Message.objects.get()
+    message.claimed_until = timezone.now() + datetime.timedelta(minutes=1)  # another worker is sending it
+    message.save()
+    assert services.deliver(message_id=message.pk) is False
+    assert mail.outbox == []
+    Message.objects.filter(pk=message.pk).update(claimed_until=timezone.now() - datetime.timedelta(seconds=1))
+    services.deliver(message_id=message.pk)  # that worker died: the claim ran out
+    assert len(mail.outbox) == 1
+    message.refresh_from_db()
+    assert (message.status, message.claimed_until) == (Message.Status.SENT, None)
