@@ -54,6 +54,9 @@ if not SECRET_KEY:
 
     SECRET_KEY = get_random_secret_key()
 
+# Old keys after a change of SECRET_KEY: what they signed (sessions, status links) keeps working.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+
 SHOP_NAME = env("SHOP_NAME", default="Service Center")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
