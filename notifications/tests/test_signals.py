@@ -152,3 +152,12 @@ def test_erasing_a_customer_blanks_their_messages_but_keeps_that_they_were_sent(
     message.refresh_from_db()
     assert (message.address, message.subject, message.body_text, message.body_html) == ("", "", "", "")
     assert message.status == Message.Status.SENT and message.event == Event.READY
+
+
+def test_a_template_broken_behind_the_forms_back_fails_the_message_with_the_reason(send):
+    MessageTemplate.objects.filter(event=Event.TAKEN_IN).update(body_text="{% if %}")
+    send(lambda: take_in(consenting_customer()))
+    assert mail.outbox == []
+    message = Message.objects.get()
+    assert message.status == Message.Status.FAILED
+    assert message.reason.startswith("The template has an error")
