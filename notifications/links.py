@@ -34,7 +34,13 @@ def status_link(item) -> StatusLink:
 
 def status_url(item) -> str:
     """The absolute address of the job's status page (from SITE_URL), creating its link when missing."""
-    return absolute(reverse("notifications:status", kwargs={"token": status_link(item).token()}))
+    return url_of(status_link(item))
+
+
+def url_of(link: StatusLink) -> str:
+    """The absolute address a link opens; empty when no key the site has can write it again."""
+    token = link.token()
+    return absolute(reverse("notifications:status", kwargs={"token": token})) if token else ""
 
 
 def unsubscribe_url(customer_id: int) -> str:

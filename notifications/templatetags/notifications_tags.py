@@ -24,13 +24,13 @@ register = template.Library()
 def item_messages(context, item):
     """The job page's panel: the customer's status link and every message of the job, with resend buttons."""
     user = context["request"].user
-    has_link = StatusLink.objects.active().filter(item=item).exists()
+    link = StatusLink.objects.active().filter(item=item).first()
     return {
         "item": item,
         "messages_sent": Message.objects.filter(item=item),
         "may_resend": user.has_perm("notifications.resend_message"),
         "may_revoke": user.has_perm("notifications.revoke_statuslink"),
-        "status_url": links.status_url(item) if has_link else "",
+        "status_url": links.url_of(link) if link else "",
         "csrf_token": context.get("csrf_token"),
     }
 
