@@ -29,6 +29,8 @@ from billing.models import (
 from billing.money import ZERO, Rules, Totals, compute_totals, format_money
 from core.models import ServiceEvent, ServiceItem, Status
 from core.services import LogbookError, change_status, record_event
+from notifications.models import Event
+from notifications.services import queue_message
 
 INVOICE_SERIES = {Invoice.Kind.INVOICE: "", Invoice.Kind.CREDIT_NOTE: "CN-"}
 
@@ -301,7 +303,11 @@ def send_estimate(*, estimate_pk: int, actor: AbstractUser) -> Estimate:
             % {"number": estimate.number, "limit": _money(limit)},
         )
     elif Status.WAITING_APPROVAL in item.allowed_next_statuses():
+        # notifications tells the customer when a job starts waiting for their approval
         change_status(item_pk=item.pk, to_status=Status.WAITING_APPROVAL, actor=actor)
+    elif item.status == Status.WAITING_APPROVAL:
+        # a new version while the job already waits: tell the customer again
+        queue_message(item=item, event=Event.APPROVAL, actor=actor)
     return estimate
 
 

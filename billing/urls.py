@@ -24,6 +24,8 @@ urlpatterns = [
     path(f"{job}invoice/", views.InvoiceIssueView.as_view(), name="invoice-issue"),
     path("billing/invoices/<str:number>/", views.InvoiceDetailView.as_view(), name="invoice-detail"),
     path("billing/invoices/<str:number>/cancel/", views.InvoiceCancelView.as_view(), name="invoice-cancel"),
+    # The customer's answer, beside the status page it is opened from (the same secret link).
+    path("status/<str:token>/estimate/", views.EstimateAnswerView.as_view(), name="estimate-answer"),
     path("billing/reports/", views.ReportIndexView.as_view(), name="reports"),
     path("billing/reports/takings/", views.TakingsView.as_view(), name="report-takings"),
     path("billing/reports/takings.csv", views.TakingsView.as_view(as_csv=True), name="report-takings-csv"),

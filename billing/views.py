@@ -9,14 +9,17 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
+from accounts.throttle import Throttle, refuse_if_throttled
 from billing import reports, services
 from billing.forms import (
+    AnswerForm,
     CancelInvoiceForm,
     DiscountLimitsForm,
     LineForm,
@@ -28,6 +31,8 @@ from billing.forms import (
 from billing.models import Estimate, EstimateLine, Invoice, Payment, PriceItem
 from billing.money import Rules, format_money
 from core.models import ServiceItem, Status
+from notifications.models import StatusLink
+from service_center.http import client_ip
 from service_center.views import InvalidFormStatusMixin
 
 # The price list and discount limits --------------------------------------------------------------------------------
@@ -515,3 +520,77 @@ def _csv_text(value):
     """Neutralise a cell a spreadsheet would run as a formula (CSV injection)."""
     text = str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# The customer's answer -------------------------------------------------------------------------------------------
+
+ANSWER_THROTTLE = Throttle("estimate-answer", *settings.THROTTLE_STATUS_PAGE)
+
+
+def for_customers(response):
+    """Never indexed; the form's page keeps the same-origin referrer policy, or Chromium would post it with
+    `Origin: null`, which the CSRF check refuses."""
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "same-origin"
+    # Django's request log would write the path of a 4xx answer, secret and all; the access line has the path
+    # without it (path_for_log).
+    response._has_been_logged = True
+    return response
+
+
+class EstimateAnswerView(TemplateView):
+    """The customer reads the estimate waiting for them and approves or declines it, typing their name as a
+    signature. No login: the status link's secret is the key, as for the status page it is opened from."""
+
+    template_name = "billing/estimate_answer.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        request.path_for_log = "/status/…/estimate/"  # the access log must not hold working links
+        refused = refuse_if_throttled(request, (ANSWER_THROTTLE, client_ip(request)), count=True)
+        if refused:
+            return for_customers(refused)
+        self.link = StatusLink.objects.get_valid(kwargs["token"])
+        if self.link is None:
+            raise Http404("No such estimate.")
+        return for_customers(super().dispatch(request, *args, **kwargs))
+
+    def get_context_data(self, **kwargs):
+        item = self.link.item
+        estimate = services.latest_estimate(item)
+        if estimate is not None and estimate.is_draft:  # staff are writing the next version: show the last sent
+            estimate = item.estimates.exclude(status=Estimate.Status.DRAFT).order_by("-number").first()
+        lines, totals = services.priced_lines(estimate)
+        context = {
+            "item": item,
+            "estimate": estimate,
+            "lines": lines,
+            "totals": totals,
+            "status_url": reverse("notifications:status", kwargs={"token": self.kwargs["token"]}),
+            "shop_contact": settings.SHOP_CONTACT,
+            "prices_include_tax": settings.PRICES_INCLUDE_TAX,
+            **kwargs,
+        }
+        if estimate is not None and estimate.status == Estimate.Status.SENT:
+            context.setdefault("form", AnswerForm(initial={"version": estimate.number}))
+        return super().get_context_data(**context)
+
+    def post(self, request, *args, **kwargs):
+        form = AnswerForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=HTTPStatus.BAD_REQUEST)
+        answer = (
+            services.approve_estimate
+            if form.cleaned_data["answer"] == AnswerForm.APPROVE
+            else (services.decline_estimate)
+        )
+        try:
+            answer(
+                item_pk=self.link.item_id,
+                version=form.cleaned_data["version"],
+                signed_name=form.cleaned_data["signed_name"],
+                ip=client_ip(request),
+            )
+        except services.BillingError as error:
+            form.add_error(None, str(error))
+            return self.render_to_response(self.get_context_data(form=form), status=HTTPStatus.CONFLICT)
+        return redirect(reverse("billing:estimate-answer", kwargs={"token": self.kwargs["token"]}))

@@ -17,6 +17,7 @@ from billing.models import Estimate, Invoice, Payment
 from billing.tests.factories import PriceItemFactory, job
 from core.models import Status
 from e2e.test_journeys import PASSWORD, inspector_path, log_in
+from notifications.links import status_url
 from service_center.roles import FRONT_DESK, MANAGERS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,10 +77,23 @@ def test_from_a_deposit_through_an_approved_estimate_to_the_invoice_and_payment_
     item.refresh_from_db()
     assert item.status == Status.WAITING_APPROVAL
 
-    # The customer approves version 1 (typed name, time, address, version recorded).
-    services.approve_estimate(item_pk=item.pk, version=1, signed_name="Rosa Reyes", ip="127.0.0.1")
+    # The customer opens the status page (the link in the message, or the slip's code) and approves version 1
+    # with their name as a signature; the time, their address and the version are recorded.
+    customer = new_page()
+    customer.goto(status_url(item))
+    expect(customer.get_by_text("Your estimate is waiting for you")).to_be_visible()
+    inspector.check(customer, "billing-status-page-estimate")
+    customer.get_by_role("link", name="Read and answer the estimate").click()
+    expect(customer.get_by_role("cell", name="$67.50")).to_be_visible()
+    inspector.check(customer, "billing-customer-estimate")
+    customer.get_by_label("Your name, as your signature").fill("Rosa Reyes")
+    customer.get_by_role("button", name="Approve $105.50").click()
+    expect(customer.get_by_text("Approved by Rosa Reyes")).to_be_visible()
+    inspector.check(customer, "billing-customer-approved")
     item.refresh_from_db()
     assert item.status == Status.IN_REPAIR
+    approved = Estimate.objects.get()
+    assert (approved.number, approved.signed_name, approved.signed_ip) == (1, "Rosa Reyes", "127.0.0.1")
 
     # Repaired; the invoice shows the estimate it comes from.
     desk.goto(base + item.get_absolute_url())
@@ -120,7 +134,6 @@ def test_from_a_deposit_through_an_approved_estimate_to_the_invoice_and_payment_
     expect(desk.get_by_text(f"{item.control_number} is now “Released”.")).to_be_visible()
     assert services.balance(item).due == 0
     assert sorted(Payment.objects.values_list("amount", flat=True)) == [D(20), D("85.50")]
-    assert Estimate.objects.get().signed_name == "Rosa Reyes"
 
     # The manager's cash-up sheet adds up to what was taken.
     boss = new_page()

@@ -39,3 +39,21 @@ def billing_panel(context, item):
 def slip_balance(item):
     """For the claim slip: deposit taken and balance, in one line."""
     return {"balance": services.balance(item), "preapproved_limit": services.preapproved_limit(item)}
+
+
+@register.inclusion_tag("billing/includes/customer_estimate.html", takes_context=True)
+def customer_estimate(context, link):
+    """For the customer's status page: the estimate waiting for an answer (or the answer given), with a link to
+    read and answer it, and what was paid."""
+    from django.urls import reverse
+
+    from billing.models import Estimate
+
+    item = link.item
+    estimate = item.estimates.exclude(status=Estimate.Status.DRAFT).order_by("-number").first()
+    token = context["request"].resolver_match.kwargs["token"]
+    return {
+        "estimate": estimate,
+        "answer_url": reverse("billing:estimate-answer", kwargs={"token": token}),
+        "balance": services.balance(item),
+    }
