@@ -9,6 +9,8 @@ from decimal import Decimal as D
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
@@ -16,8 +18,10 @@ from billing import services
 from billing.models import Estimate, Invoice, Payment
 from billing.tests.factories import PriceItemFactory, job
 from core.models import Status
+from customers.tests.factories import CustomerFactory
 from e2e.test_journeys import PASSWORD, inspector_path, log_in
 from notifications.links import status_url
+from notifications.tests.conftest import make_templates_and_grants
 from service_center.roles import FRONT_DESK, MANAGERS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,7 +29,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def _billing_rights(_site):
-    # Transactional tests empty the tables: grant billing's permissions and discount limits as its migration does.
+    # Transactional tests empty the tables: make the message templates, billing's permissions and discount limits
+    # again as the migrations do.
+    make_templates_and_grants()
     importlib.import_module("billing.migrations.0002_staff_permissions").grant(apps, None)
 
 
@@ -43,7 +49,10 @@ def test_from_a_deposit_through_an_approved_estimate_to_the_invoice_and_payment_
     staff("boss", MANAGERS)
     PriceItemFactory(code="KIT-XTX50", name="Service kit XTX50", unit_price=D("38.00"), stock=D(0))
     PriceItemFactory(code="LAB-REG", name="Regulator service (hour)", kind="labour", unit_price=D("45.00"))
-    item = job()
+    rosa = CustomerFactory(
+        name="Rosa Reyes", email="rosa@example.com", consent=True, consent_at=timezone.now(), address="1 Reef Lane"
+    )
+    item = job(customer=rosa)
 
     # Right after take-in: the customer allows work up to 60 and leaves a deposit of 20 in cash.
     desk = new_page()
@@ -77,10 +86,13 @@ def test_from_a_deposit_through_an_approved_estimate_to_the_invoice_and_payment_
     item.refresh_from_db()
     assert item.status == Status.WAITING_APPROVAL
 
-    # The customer opens the status page (the link in the message, or the slip's code) and approves version 1
-    # with their name as a signature; the time, their address and the version are recorded.
+    # The customer gets the message through the outbox, opens the status page from its link and approves version
+    # 1 with their name as a signature; the time, their address and the version are recorded.
+    message = next(sent for sent in mail.outbox if sent.to == ["rosa@example.com"] and "/status/" in sent.body)
+    link = re.search(r"http://\S+/status/\S+/", message.body).group(0)
+    assert link == status_url(item)
     customer = new_page()
-    customer.goto(status_url(item))
+    customer.goto(link)
     expect(customer.get_by_text("Your estimate is waiting for you")).to_be_visible()
     inspector.check(customer, "billing-status-page-estimate")
     customer.get_by_role("link", name="Read and answer the estimate").click()
