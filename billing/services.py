@@ -305,8 +305,8 @@ def send_estimate(*, estimate_pk: int, actor: AbstractUser) -> Estimate:
     elif Status.WAITING_APPROVAL in item.allowed_next_statuses():
         # notifications tells the customer when a job starts waiting for their approval
         change_status(item_pk=item.pk, to_status=Status.WAITING_APPROVAL, actor=actor)
-    elif item.status == Status.WAITING_APPROVAL:
-        # a new version while the job already waits: tell the customer again
+    else:
+        # a new version while the job already waits, or more work found during the repair: ask the customer
         queue_message(item=item, event=Event.APPROVAL, actor=actor)
     return estimate
 

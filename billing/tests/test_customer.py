@@ -100,6 +100,21 @@ def test_a_new_version_while_waiting_tells_the_customer_again(waiting, front_des
     assert Message.objects.filter(item=item, event=Event.APPROVAL).count() == before + 1
 
 
+def test_more_work_found_during_the_repair_is_asked_for(client, front_desk):
+    item = at(job(), Status.DIAGNOSING, front_desk)
+    estimate_with(item, front_desk, "80.00", send=True)
+    services.approve_estimate(item_pk=item.pk, version=1, signed_name="Rosa", ip=None)
+    before = Message.objects.filter(item=item, event=Event.APPROVAL).count()
+    draft = services.start_estimate(item_pk=item.pk, actor=front_desk)
+    services.add_line(estimate_pk=draft.pk, actor=front_desk, description="Cracked hose", unit_price=D(30))
+    services.send_estimate(estimate_pk=draft.pk, actor=front_desk)
+    item.refresh_from_db()
+    assert item.status == Status.IN_REPAIR  # the workflow has no way back to waiting; the message asks
+    assert Message.objects.filter(item=item, event=Event.APPROVAL).count() == before + 1
+    path = "/" + status_url(item).split("://", 1)[1].split("/", 1)[1]
+    assert "Approve $110.00" in client.get(f"{path}estimate/").text
+
+
 def test_a_wrong_or_revoked_link_is_a_plain_404(client, waiting, front_desk):
     item, path = waiting
     assert client.get("/status/not-a-real-token-at-all-0000000000000000000/estimate/").status_code == 404
