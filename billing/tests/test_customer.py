@@ -160,3 +160,21 @@ def test_the_customer_timeline_keeps_staff_names_and_money_notes_out(client, wai
     page = client.get(path).text
     event = item.events.filter(kind=ServiceEvent.Kind.APPROVAL).first()
     assert event.note not in page
+
+
+def test_a_csrf_refusal_logs_no_working_link(waiting):
+    """Django's CSRF warning writes the refused path; the site's log handler takes the secret out of it."""
+    import io
+    import logging
+
+    item, path = waiting
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    console = next(handler for handler in logging.getLogger().handlers if handler.name == "console")
+    stream, console.stream = console.stream, io.StringIO()
+    try:
+        assert answer(Client(enforce_csrf_checks=True), path, answer="approve").status_code == HTTPStatus.FORBIDDEN
+        written = console.stream.getvalue()
+    finally:
+        console.stream = stream
+    assert "Forbidden (CSRF cookie not set.): /status/…/estimate/" in written
+    assert token not in written
