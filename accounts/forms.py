@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services, throttle
-from accounts.models import User
+from accounts.models import User, UserSession
 from service_center.forms import BootstrapFormMixin, clean_email_address
 
 
@@ -164,3 +164,26 @@ class SetPasswordForm(BootstrapFormMixin, auth_forms.SetPasswordForm):
 
 class PasswordChangeForm(BootstrapFormMixin, auth_forms.PasswordChangeForm):
     pass
+
+
+class SessionEndForm(forms.Form):
+    """Which of the user's other sessions to end: one by its number, or "others" for all of them."""
+
+    ALL_OTHERS = "others"
+    NOT_YOURS = _("That session is not one you can end here.")
+    session = forms.CharField(max_length=20, error_messages={"required": NOT_YOURS, "max_length": NOT_YOURS})
+
+    def __init__(self, *args, user, current_key, **kwargs):
+        self.user, self.current_key = user, current_key
+        super().__init__(*args, **kwargs)
+
+    def clean_session(self):
+        value = self.cleaned_data["session"]
+        if value == self.ALL_OTHERS:
+            return value
+        others = UserSession.objects.filter(user=self.user).exclude(session_key=self.current_key)
+        # isdecimal() and isascii(): "²" and "٣" are digits to str.isdigit() but no session number of ours.
+        row = others.filter(pk=int(value)).first() if value.isascii() and value.isdecimal() else None
+        if row is None:
+            raise forms.ValidationError(self.NOT_YOURS, code="invalid_choice")
+        return row

@@ -20,7 +20,7 @@ def logged_in(sender, request, user, **kwargs):
     UserSession.objects.create(
         session_key=session.session_key,
         user=user,
-        user_agent=request.headers.get("User-Agent", "")[:300],
+        user_agent="".join(char for char in request.headers.get("User-Agent", "") if char.isprintable())[:300],
         ip=client_ip(request),
         last_seen=timezone.now(),
     )

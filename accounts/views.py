@@ -31,6 +31,7 @@ from accounts.forms import (
     ProfileForm,
     RegistrationForm,
     ResetForm,
+    SessionEndForm,
     SetPasswordForm,
 )
 from accounts.models import AuditEvent, UserSession
@@ -278,16 +279,21 @@ class SessionEndView(LoginRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        current = request.session.session_key
-        target = request.POST.get("session", "")
-        if target == "others":
-            ended = services.end_sessions(user=request.user, keep=current, request=request)
+        form = SessionEndForm(request.POST, user=request.user, current_key=request.session.session_key)
+        if not form.is_valid():
+            # The profile again, with the reason, as a 400: a form nobody could have sent from our page.
+            messages.error(request, form.errors["session"][0])
+            profile = ProfileView()
+            profile.setup(request)
+            profile.object = request.user
+            response = profile.render_to_response(profile.get_context_data(form=ProfileForm(instance=request.user)))
+            response.status_code = HTTPStatus.BAD_REQUEST
+            return response
+        target = form.cleaned_data["session"]
+        if target == SessionEndForm.ALL_OTHERS:
+            ended = services.end_sessions(user=request.user, keep=request.session.session_key, request=request)
         else:
-            row = UserSession.objects.filter(user=request.user, pk=target if target.isdigit() else 0).first()
-            if row is None or row.session_key == current:
-                messages.error(request, _("That session is not one you can end here."))
-                return redirect("accounts:profile")
-            ended = services.end_sessions(user=request.user, only=row.session_key, request=request)
+            ended = services.end_sessions(user=request.user, only=target.session_key, request=request)
         messages.success(request, _("Sessions logged out: %(count)d.") % {"count": ended})
         return redirect("accounts:profile")
 

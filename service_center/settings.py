@@ -61,7 +61,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Applications
 # ------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "service_center.apps.AdminConfig",  # django.contrib.admin with our AdminSite (service_center/admin.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "service_center.middleware.AdminStylesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "service_center.middleware.PrivatePagesMiddleware",
+    "service_center.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
