@@ -1,10 +1,9 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services, throttle
-from accounts.models import User, UserSession
+from accounts.models import Invitation, User, UserSession
 from service_center.forms import BootstrapFormMixin, clean_email_address
 
 
@@ -12,7 +11,11 @@ class UniqueEmailMixin:
     """Checks and normalises the email with email-validator and refuses one taken in any letter case."""
 
     def clean_email(self):
-        email = clean_email_address(self.cleaned_data["email"])
+        email = self.cleaned_data["email"]
+        if self.instance.pk and email == self.instance.email:
+            # Unchanged: saved as it is, even an address today's checks would refuse (the demo's .invalid ones).
+            return email
+        email = clean_email_address(email)
         taken = User._default_manager.filter(email__iexact=email)
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)
@@ -21,25 +24,40 @@ class UniqueEmailMixin:
         return email
 
 
-class RegistrationForm(BootstrapFormMixin, UniqueEmailMixin, auth_forms.UserCreationForm):
+class RegistrationForm(BootstrapFormMixin, forms.Form):
+    """The first step of registering: only the address. Whether it has an account already is never said here;
+    the mail that goes to it says (accounts/tasks.py: send_sign_up_link)."""
+
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("We send a link there; open it to choose your username and password."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def clean_email(self):
+        return clean_email_address(self.cleaned_data["email"])
+
+
+class SignUpForm(BootstrapFormMixin, auth_forms.UserCreationForm):
+    """The second step, from the mailed link (or an invitation's): username and password for the proven address."""
+
     class Meta(auth_forms.UserCreationForm.Meta):
         model = User
-        fields = ("username", "email")
+        fields = ("username", "first_name", "last_name")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, email, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["email"].required = True
-        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        # Set before validation so that the password checks compare the password with the address too.
+        self.instance.email = email
+        self.fields["username"].widget.attrs["autofocus"] = True
 
     def add_conflict_errors(self):
-        """After the database refused a duplicate that slipped past clean(), say which field it was."""
-        data = self.cleaned_data
-        if User._default_manager.filter(username__iexact=data.get("username", "")).exists():
+        """After the database refused a name or address taken meanwhile (two tabs, a double submit)."""
+        if User._default_manager.filter(username__iexact=self.cleaned_data.get("username", "")).exists():
             self.add_error("username", _("A user with that username already exists."))
-        if User._default_manager.filter(email__iexact=data.get("email", "")).exists():
-            self.add_error("email", _("A user with that email address already exists."))
-        if not self.errors:
-            self.add_error(None, _("Your account could not be created. Please try again."))
+        else:
+            self.add_error(None, _("An account with this address was created meanwhile. Log in instead."))
 
 
 class LoginForm(BootstrapFormMixin, auth_forms.AuthenticationForm):
@@ -86,15 +104,44 @@ class ProfileForm(BootstrapFormMixin, forms.ModelForm):
         fields = ("first_name", "last_name")
 
 
+class InvitationForm(forms.ModelForm):
+    """The admin's invitation: an address nobody has an account with yet, and the groups to join."""
+
+    class Meta:
+        model = Invitation
+        fields = ("email", "groups")
+
+    def clean_email(self):
+        email = clean_email_address(self.cleaned_data["email"])
+        if User._default_manager.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("An account with this address exists already."), code="unique")
+        return email
+
+
 class UserAdminCreationForm(UniqueEmailMixin, auth_forms.AdminUserCreationForm):
     class Meta(auth_forms.AdminUserCreationForm.Meta):
         model = User
         fields = ("username", "email")
 
 
+class PasswordStateWidget(auth_forms.ReadOnlyPasswordHashWidget):
+    """Whether the account has a password, without the hash's algorithm, salt or parameters."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        usable = bool(value) and not value.startswith("!")
+        context["summary"] = [{"label": _("A password is set.") if usable else _("No password set.")}]
+        return context
+
+
 class UserAdminChangeForm(UniqueEmailMixin, auth_forms.UserChangeForm):
     class Meta(auth_forms.UserChangeForm.Meta):
         model = User
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "password" in self.fields:
+            self.fields["password"].widget = PasswordStateWidget()
 
 
 class CodeForm(BootstrapFormMixin, forms.Form):
@@ -146,16 +193,10 @@ class EmailChangeForm(UniqueEmailMixin, CurrentPasswordForm):
 
 
 class ResetForm(BootstrapFormMixin, auth_forms.PasswordResetForm):
-    """Django's reset form, mailing only confirmed addresses, with links to the configured site address."""
+    """Django's reset form; the link is made and mailed by the worker, only to a confirmed address of ours."""
 
-    def get_users(self, email):
-        return (user for user in super().get_users(email) if user.email_verified)
-
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
-        path = reverse("accounts:password-reset-confirm", kwargs={"uidb64": context["uid"], "token": context["token"]})
-        services.send_mail_after_commit(
-            template="password_reset", context={"user": context["user"], "link": services.site_url(path)}, to=to_email
-        )
+    def save(self, *, request, **kwargs):
+        services.request_password_reset(email=self.cleaned_data["email"], request=request)
 
 
 class SetPasswordForm(BootstrapFormMixin, auth_forms.SetPasswordForm):

@@ -86,7 +86,8 @@ LOGIN_ACCOUNT = Throttle("login-account", *settings.THROTTLE_LOGIN_ACCOUNT)
 LOGIN_IP = Throttle("login-ip", *settings.THROTTLE_LOGIN_IP)
 EMAIL_IP = Throttle("email-ip", *settings.THROTTLE_EMAIL_IP)
 EMAIL_USER = Throttle("email-user", *settings.THROTTLE_EMAIL_USER)
-THROTTLES = {throttle.scope: throttle for throttle in (LOGIN_ACCOUNT, LOGIN_IP, EMAIL_IP, EMAIL_USER)}
+EMAIL_ADDRESS = Throttle("email-address", *settings.THROTTLE_EMAIL_ADDRESS)
+THROTTLES = {throttle.scope: throttle for throttle in (LOGIN_ACCOUNT, LOGIN_IP, EMAIL_IP, EMAIL_USER, EMAIL_ADDRESS)}
 
 
 def wait_message(seconds):

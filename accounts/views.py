@@ -19,9 +19,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
+from django.views.generic import DetailView, FormView, TemplateView, UpdateView
 
-from accounts import services, throttle
+from accounts import services, throttle, tokens
 from accounts.forms import (
     CodeForm,
     CurrentPasswordForm,
@@ -33,6 +33,7 @@ from accounts.forms import (
     ResetForm,
     SessionEndForm,
     SetPasswordForm,
+    SignUpForm,
 )
 from accounts.models import AuditEvent, UserSession
 from service_center.http import client_ip
@@ -52,21 +53,77 @@ class AnonymousOnlyMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-class RegisterView(AnonymousOnlyMixin, InvalidFormStatusMixin, CreateView):
+class RegisterView(AnonymousOnlyMixin, InvalidFormStatusMixin, FormView):
+    """Registration, step one: an address. The answer is the same whether or not it has an account (the mail
+    tells its owner); mails are limited per client address. REGISTRATION_OPEN=off: invitations only."""
+
     form_class = RegistrationForm
     template_name = "accounts/register.html"
-    success_url = reverse_lazy("accounts:login")
+    success_url = reverse_lazy("accounts:register-sent")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.REGISTRATION_OPEN:
+            return render(request, "accounts/registration_closed.html", status=HTTPStatus.FORBIDDEN)
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        refused = throttle.refuse_if_throttled(request, (throttle.EMAIL_IP, client_ip(request)), count=True)
+        return refused or super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        services.request_sign_up(email=form.cleaned_data["email"])
+        return super().form_valid(form)
+
+
+class AccountCreateView(AnonymousOnlyMixin, InvalidFormStatusMixin, FormView):
+    """Registration, step two, from the mailed link: username and password for the address the link proves.
+    The new account is logged in at once; it sees the logbook once a manager gives it access."""
+
+    form_class = SignUpForm
+    template_name = "accounts/sign_up.html"
+    invitation = False
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            if self.invitation:
+                self.open_invitation = tokens.open_invitation(kwargs["token"])
+                self.email = self.open_invitation.email
+            elif settings.REGISTRATION_OPEN:
+                self.open_invitation, self.email = None, tokens.sign_up_email(kwargs["token"])
+            else:
+                return render(request, "accounts/registration_closed.html", status=HTTPStatus.FORBIDDEN)
+        except tokens.BadToken:
+            return render(request, "accounts/link_failed.html", status=HTTPStatus.BAD_REQUEST)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "email": self.email}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(email=self.email, invitation=self.open_invitation, **kwargs)
 
     def form_valid(self, form):
         try:
-            self.object = services.register(user=form.save(commit=False))
+            user = services.create_account(
+                user=form.save(commit=False), request=self.request, invitation=self.open_invitation
+            )
         except IntegrityError:
-            # Another registration took the same name between our check and our insert.
             form.add_conflict_errors()
             return self.form_invalid(form)
-        messages.success(self.request, _("Congratulations, you are now a registered user!"))
-        messages.info(self.request, _("We sent you a mail: open its link to confirm your email address."))
-        return HttpResponseRedirect(self.get_success_url())
+        user.backend = settings.AUTHENTICATION_BACKENDS[0]
+        services.finish_login(self.request, user, remember=False)
+        if self.open_invitation:
+            messages.success(self.request, _("Welcome, %(name)s: your account is ready.") % {"name": user.username})
+        else:
+            messages.success(
+                self.request,
+                _(
+                    "Welcome, %(name)s: your account is ready and you are logged in. A manager gives access to the "
+                    "logbook; the managers have been told that you registered."
+                )
+                % {"name": user.username},
+            )
+        return redirect(settings.LOGIN_REDIRECT_URL)
 
 
 class LoginView(InvalidFormStatusMixin, auth_views.LoginView):

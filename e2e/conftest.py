@@ -5,7 +5,6 @@ WCAG 2.1 A/AA problems, the console must show no Content-Security-Policy violati
 the Nu HTML Checker (vnu) at the end of the test. Screenshots land in artifacts/screenshots/.
 """
 
-import importlib
 import os
 import re
 import shutil
@@ -14,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -128,8 +126,7 @@ def new_page(browser, inspector):
 
 @pytest.fixture(autouse=True)
 def _site(settings, live_server):
-    # The live server needs a transactional database, which other transactional tests leave empty: make the
-    # staff groups again exactly as the migration does.
-    importlib.import_module("core.migrations.0002_staff_groups").create_groups(apps, None)
+    # The live server needs a transactional database; the root conftest gives every transactional test a
+    # serialized rollback, so the staff groups the migrations made are there whatever ran before.
     # Links in mails point at the live server, as they would at the real site address.
     settings.SITE_URL = live_server.url

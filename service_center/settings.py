@@ -222,6 +222,10 @@ STAFF_SESSION_MAX_SECONDS = env.int("STAFF_SESSION_MAX_SECONDS", default=12 * 60
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 # Email confirmation links work this long.
 EMAIL_CONFIRMATION_SECONDS = env.int("EMAIL_CONFIRMATION_SECONDS", default=3 * 24 * 60 * 60)
+# Anyone may register (on) or only people a manager invites by email (off: the admin's "Invitations").
+REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
+# Invitation links work this long.
+INVITATION_SECONDS = env.int("INVITATION_SECONDS", default=7 * 24 * 60 * 60)
 # Managers (and superusers) must set up two-factor authentication before they can use the site.
 REQUIRE_2FA_FOR_MANAGERS = env.bool("REQUIRE_2FA_FOR_MANAGERS", default=False)
 # The name authenticator apps show beside the code.
@@ -232,6 +236,8 @@ THROTTLE_LOGIN_ACCOUNT = (5, 5 * 60, 5 * 60)
 THROTTLE_LOGIN_IP = (20, 60, 60)
 THROTTLE_EMAIL_IP = (5, 15 * 60, 15 * 60)
 THROTTLE_EMAIL_USER = (3, 15 * 60, 15 * 60)
+# Reset links per address typed (ours or not): more are silently not sent, so the answer never differs.
+THROTTLE_EMAIL_ADDRESS = (3, 15 * 60, 15 * 60)
 # How many proxies of ours stand in front of the app and append to X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
