@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.db import IntegrityError
 from django.http import HttpResponseRedirect
@@ -37,6 +37,7 @@ from accounts.forms import (
 )
 from accounts.models import AuditEvent, UserSession
 from service_center.http import client_ip
+from service_center.roles import is_staff_member
 from service_center.views import InvalidFormStatusMixin
 
 PENDING_LOGIN = "pending_login"
@@ -220,13 +221,19 @@ class ProfileView(LoginRequiredMixin, SuccessMessageMixin, InvalidFormStatusMixi
             sessions=UserSession.objects.filter(user=user),
             current_session=self.request.session.session_key,
             two_factor=services.has_two_factor(user),
+            staff=is_staff_member(user),
             **kwargs,
         )
 
 
-class UserDetailView(LoginRequiredMixin, DetailView):
+class UserDetailView(LoginRequiredMixin, UserPassesTestMixin, DetailView):
+    """A colleague's page: for staff only (a self-registered account without access learns nobody's name)."""
+
     template_name = "accounts/user_detail.html"
     context_object_name = "profile_user"
+
+    def test_func(self):
+        return is_staff_member(self.request.user)
 
     def get_object(self, queryset=None):
         return get_object_or_404(get_user_model(), username__iexact=self.kwargs["username"])

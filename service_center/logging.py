@@ -6,12 +6,25 @@ import logging
 
 from django.views.debug import SafeExceptionReporterFilter
 
+from service_center.http import redact_paths
 from service_center.middleware import request_id_var
 
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record):
         record.request_id = request_id_var.get()
+        return True
+
+
+class RedactSecretPathsFilter(logging.Filter):
+    """Takes mailed links' tokens out of the paths that Django's own log lines carry ("Bad Request: /path" from
+    django.request, the development server's request lines), as the access line does."""
+
+    def filter(self, record):
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_paths(arg) if isinstance(arg, str) else arg for arg in record.args)
+        elif isinstance(record.msg, str) and not record.args:
+            record.msg = redact_paths(record.msg)
         return True
 
 

@@ -9,6 +9,8 @@ from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import empty
 
+from service_center.http import loggable_path
+
 # The current request's id, for every log line written while it is handled.
 request_id_var = contextvars.ContextVar("request_id", default="-")
 
@@ -20,7 +22,8 @@ class RequestIdMiddleware:
     """Gives each request an id (a load balancer's X-Request-ID when it looks sane) and returns it in a header.
 
     Writes one access line per request: method, path without the query string (searches carry customers'
-    names), status, duration and user id; the request id is added to it, as to every line, by the log filter.
+    names) and without secrets (a reset link's token), status, duration and user id; the request id is added
+    to it, as to every line, by the log filter.
     """
 
     header = "X-Request-ID"
@@ -39,7 +42,7 @@ class RequestIdMiddleware:
             access_log.info(
                 "%s %s %s %.1fms user=%s",
                 request.method,
-                request.path,
+                loggable_path(request.path, getattr(request, "resolver_match", None)),
                 response.status_code,
                 (time.perf_counter() - started) * 1000,
                 _user_id(request),

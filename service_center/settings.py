@@ -5,6 +5,7 @@ https://docs.djangoproject.com/en/5.2/ref/settings/ for what each Django setting
 """
 
 import sys
+import urllib.parse
 from email.utils import getaddresses
 from pathlib import Path
 
@@ -153,7 +154,8 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # Django's cache sessions, except that an unreachable Redis answers 503 instead of logging everyone out.
+    SESSION_ENGINE = "service_center.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -244,7 +246,13 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Email
 # ------------------------------------------------------------------------------
 # EMAIL_URL: consolemail:// prints mail (development), smtp+tls://user:password@host:587 sends it.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# filemail:///var/mail/shop writes each mail to a file in that folder (filemail://mail: mail/ in the project).
+EMAIL_URL = env("EMAIL_URL", default="consolemail://")
+vars().update(env.email_url_config(EMAIL_URL))
+if EMAIL_URL.startswith("filemail:"):
+    # django-environ drops the leading slash of an absolute folder.
+    _url = urllib.parse.urlparse(EMAIL_URL)
+    EMAIL_FILE_PATH = str(BASE_DIR / (_url.netloc + _url.path))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Service Center <noreply@localhost>")
 # Seconds before a mail server that does not answer is given up (the task tries again later).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
@@ -263,6 +271,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+# In production the cookies' names start with __Host-: the browser then takes them only over HTTPS, from this
+# host itself (no Domain, Path=/), so a sibling subdomain cannot plant or overwrite them (ASVS 3.4.4).
+SESSION_COOKIE_NAME = "__Host-sessionid" if PRODUCTION else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if PRODUCTION else "csrftoken"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -327,6 +339,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "request_id": {"()": "service_center.logging.RequestIdFilter"},
+        "redact_secret_paths": {"()": "service_center.logging.RedactSecretPathsFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {
@@ -334,11 +347,15 @@ LOGGING = {
         "json": {"()": "service_center.logging.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id", "redact_secret_paths"],
+            "formatter": LOG_FORMAT,
+        },
         "mail_admins": {
             "class": "django.utils.log.AdminEmailHandler",
             "level": "ERROR",
-            "filters": ["require_debug_false"],
+            "filters": ["require_debug_false", "redact_secret_paths"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -175,7 +175,7 @@ def test_profile_saves_name_changes(user_client, user):
     assert "Your profile has been saved." in response.text
     user.refresh_from_db()
     assert (user.first_name, user.last_name) == ("Mara", "<b>Reef</b>")
-    assert "&lt;b&gt;Reef&lt;/b&gt;" in user_client.get(user.get_absolute_url()).text
+    assert "&lt;b&gt;Reef&lt;/b&gt;" in response.text
 
 
 def test_profile_cannot_change_username_or_email(user_client, user):
@@ -191,16 +191,16 @@ def test_profile_with_over_long_name_is_a_form_error(user_client):
     assert "Ensure this value has at most 150 characters" in response.text
 
 
-def test_user_page_shows_the_user(user_client):
+def test_user_page_shows_the_user_to_staff(desk_client):
     other = UserFactory(username="reefer", first_name="Rita", last_name="Fer")
-    response = user_client.get("/users/reefer/")
+    response = desk_client.get("/users/reefer/")
     assert response.status_code == HTTPStatus.OK
     assert "Rita Fer" in response.text
     assert other.username in response.text
 
 
-def test_user_page_for_unknown_name_is_404(user_client):
-    response = user_client.get("/users/nobody-here/")
+def test_user_page_for_unknown_name_is_404(desk_client):
+    response = desk_client.get("/users/nobody-here/")
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert "Page not found" in response.text
 
@@ -209,3 +209,12 @@ def test_user_page_needs_login(client, user):
     response = client.get(f"/users/{user.username}/")
     assert response.status_code == HTTPStatus.FOUND
     assert response.url.startswith(LOGIN_URL)
+
+
+@pytest.mark.parametrize("name", ["reefer", "nobody-here"])
+def test_the_staff_directory_is_closed_to_accounts_without_access(user_client, name):
+    """F15: a self-registered account learns neither names nor who exists: 403 for real and unknown names alike."""
+    UserFactory(username="reefer", first_name="Rita", last_name="Fer")
+    response = user_client.get(f"/users/{name}/")
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert "Rita" not in response.text
