@@ -156,25 +156,42 @@ class CodeForm(BootstrapFormMixin, forms.Form):
         return "".join(self.cleaned_data["code"].split())
 
 
-class CurrentPasswordForm(BootstrapFormMixin, forms.Form):
-    password = forms.CharField(
-        label=_("Your current password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+class ThrottledPasswordCheckMixin:
+    """Checks the current password as a login does (F6): refused while the account is locked from here, a wrong
+    one counted, so that a stolen session cannot be used to guess the password at leisure."""
 
-    def __init__(self, *args, user, **kwargs):
-        self.user = user
-        super().__init__(*args, **kwargs)
+    retry_after = 0
 
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError(_("That is not your current password."), code="password_incorrect")
+    def check_current_password(self, password, message):
+        try:
+            right = throttle.check_password(self.request, self.user, password)
+        except throttle.Throttled as throttled:
+            self.retry_after = throttled.seconds
+            raise forms.ValidationError(throttle.wait_message(throttled.seconds), code="throttled") from None
+        if not right:
+            raise forms.ValidationError(message, code="password_incorrect")
         return password
 
 
+class CurrentPasswordForm(ThrottledPasswordCheckMixin, BootstrapFormMixin, forms.Form):
+    password = forms.CharField(
+        label=_("Your current password"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, request=None, **kwargs):
+        self.user, self.request = user, request
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        return self.check_current_password(self.cleaned_data["password"], _("That is not your current password."))
+
+
 class EmailChangeForm(UniqueEmailMixin, CurrentPasswordForm):
+    """A new address; needs the current password."""
+
     email = forms.EmailField(
         label=_("New email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
@@ -203,8 +220,15 @@ class SetPasswordForm(BootstrapFormMixin, auth_forms.SetPasswordForm):
     pass
 
 
-class PasswordChangeForm(BootstrapFormMixin, auth_forms.PasswordChangeForm):
-    pass
+class PasswordChangeForm(ThrottledPasswordCheckMixin, BootstrapFormMixin, auth_forms.PasswordChangeForm):
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_old_password(self):
+        return self.check_current_password(
+            self.cleaned_data["old_password"], self.error_messages["password_incorrect"]
+        )
 
 
 class SessionEndForm(forms.Form):

@@ -188,7 +188,7 @@ def finish_login(request: HttpRequest, user: User, *, remember: bool) -> None:
     """Log the user in (a new session key) and set how long the session lasts."""
     auth_login(request, user, backend=getattr(user, "backend", None))
     request.session.set_expiry(settings.REMEMBER_ME_SECONDS if remember else 0)
-    throttle.clear_login_failures(user)
+    throttle.clear_login_failures(user, request)
 
 
 class WrongCode(Exception):

@@ -45,6 +45,19 @@ PENDING_SECONDS = 5 * 60
 WRONG_CODE = gettext_lazy("That code is not right. Check the time on your phone and try again.")
 
 
+class ThrottledFormMixin:
+    """A form refused because its account or address is locked answers 429 with Retry-After (the login, and the
+    pages that check the current password)."""
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form):
+        if getattr(form, "retry_after", 0):
+            return throttle.too_many_requests(self.request, form.retry_after)
+        return super().form_invalid(form)
+
+
 class AnonymousOnlyMixin:
     """Sends a visitor who is already logged in to the index."""
 
@@ -124,10 +137,10 @@ class AccountCreateView(AnonymousOnlyMixin, InvalidFormStatusMixin, FormView):
                 )
                 % {"name": user.username},
             )
-        return redirect(settings.LOGIN_REDIRECT_URL)
+        return throttle.trust_device(self.request, redirect(settings.LOGIN_REDIRECT_URL), user)
 
 
-class LoginView(InvalidFormStatusMixin, auth_views.LoginView):
+class LoginView(ThrottledFormMixin, InvalidFormStatusMixin, auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
@@ -145,12 +158,7 @@ class LoginView(InvalidFormStatusMixin, auth_views.LoginView):
             }
             return redirect("accounts:login-code")
         services.finish_login(self.request, user, remember=remember)
-        return HttpResponseRedirect(self.get_success_url())
-
-    def form_invalid(self, form):
-        if form.has_error("__all__", "throttled"):
-            return throttle.too_many_requests(self.request, form.retry_after)
-        return super().form_invalid(form)
+        return throttle.trust_device(self.request, HttpResponseRedirect(self.get_success_url()), user)
 
 
 class LoginCodeView(InvalidFormStatusMixin, FormView):
@@ -191,7 +199,7 @@ class LoginCodeView(InvalidFormStatusMixin, FormView):
                 _("You used a recovery code; %(left)d are left. Make new ones from your profile if you run low.")
                 % {"left": recovery_left},
             )
-        return HttpResponseRedirect(self.pending["next"])
+        return throttle.trust_device(self.request, HttpResponseRedirect(self.pending["next"]), self.user)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -242,7 +250,7 @@ class UserDetailView(LoginRequiredMixin, UserPassesTestMixin, DetailView):
 # Passwords ---------------------------------------------------------------------------------------------------
 
 
-class PasswordChangeView(InvalidFormStatusMixin, auth_views.PasswordChangeView):
+class PasswordChangeView(ThrottledFormMixin, InvalidFormStatusMixin, auth_views.PasswordChangeView):
     form_class = PasswordChangeForm
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:profile")
@@ -277,7 +285,6 @@ class PasswordResetConfirmView(InvalidFormStatusMixin, auth_views.PasswordResetC
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        throttle.clear_login_failures(form.user)
         services.password_changed(user=form.user, request=self.request, kind=AuditEvent.Kind.PASSWORD_RESET)
         messages.success(self.request, _("Your new password is set. You can log in with it now."))
         return response
@@ -286,7 +293,7 @@ class PasswordResetConfirmView(InvalidFormStatusMixin, auth_views.PasswordResetC
 # Email -------------------------------------------------------------------------------------------------------
 
 
-class EmailChangeView(LoginRequiredMixin, InvalidFormStatusMixin, FormView):
+class EmailChangeView(LoginRequiredMixin, ThrottledFormMixin, InvalidFormStatusMixin, FormView):
     form_class = EmailChangeForm
     template_name = "accounts/email_change.html"
     success_url = reverse_lazy("accounts:profile")
@@ -433,7 +440,9 @@ class TwoFactorPasswordActionView(TwoFactorView):
     action = ""
 
     def post(self, request):
-        form = CurrentPasswordForm(request.POST, user=request.user, prefix=self.action)
+        form = CurrentPasswordForm(request.POST, user=request.user, request=request, prefix=self.action)
+        if not form.is_valid() and form.retry_after:
+            return throttle.too_many_requests(request, form.retry_after)
         if not form.is_valid():
             return self.refuse(**{f"{self.action}_form": form})
         if not services.has_two_factor(request.user):

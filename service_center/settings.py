@@ -232,10 +232,15 @@ INVITATION_SECONDS = env.int("INVITATION_SECONDS", default=7 * 24 * 60 * 60)
 REQUIRE_2FA_FOR_MANAGERS = env.bool("REQUIRE_2FA_FOR_MANAGERS", default=False)
 # The name authenticator apps show beside the code.
 OTP_TOTP_ISSUER = SHOP_NAME
-# Throttles, as (attempts, in seconds, then locked for seconds): failed logins per account and per client IP,
-# reset and confirmation mails per IP and per user. accounts/throttle.py.
+# Throttles, as (attempts, in seconds, then locked for seconds): failed logins per account from one client
+# address, per client address, and per account from devices it never logged in from; reset and confirmation
+# mails per IP, per user and per address. accounts/throttle.py.
 THROTTLE_LOGIN_ACCOUNT = (5, 5 * 60, 5 * 60)
 THROTTLE_LOGIN_IP = (20, 60, 60)
+THROTTLE_LOGIN_UNTRUSTED = (50, 60 * 60, 15 * 60)
+# A browser the account logged in from is one of its devices this long (a signed cookie): the lock on untrusted
+# devices does not hold it up.
+TRUSTED_DEVICE_SECONDS = env.int("TRUSTED_DEVICE_SECONDS", default=180 * 24 * 60 * 60)
 THROTTLE_EMAIL_IP = (5, 15 * 60, 15 * 60)
 THROTTLE_EMAIL_USER = (3, 15 * 60, 15 * 60)
 # Reset links per address typed (ours or not): more are silently not sent, so the answer never differs.
