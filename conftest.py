@@ -18,6 +18,13 @@ def _fast_password_hashing(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _two_factor_not_required(settings) -> None:
+    # On by default for staff (settings.py); the clients logged in as staff below would otherwise all be sent to
+    # the two-factor set-up first. The tests of that requirement turn it on again.
+    settings.REQUIRE_2FA_FOR_STAFF = False
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     # With Redis the cache outlives a test; nothing one test counts or caches may leak into the next.
     yield

@@ -241,9 +241,11 @@ def start_totp(*, user: User) -> TOTPDevice:
 
 
 @transaction.atomic
-def confirm_totp(*, device: TOTPDevice, request: HttpRequest) -> list[str]:
+def confirm_totp(*, device: TOTPDevice, request: HttpRequest | None) -> list[str]:
+    """Two-factor is on: the user's other sessions, logged in with the password alone, end (F9)."""
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    end_sessions(user=device.user, keep=request.session.session_key if request is not None else None)
     codes = renew_recovery_codes(user=device.user, request=None)
     audit.record(AuditEvent.Kind.TWO_FACTOR_ENABLED, request=request, user=device.user)
     return codes

@@ -184,7 +184,7 @@ def send_notice(*, template: str, user_id: int, to: str = "", attempt: int = 1, 
     )
 
 
-NOTICES = {"password_changed", "two_factor_disabled", "email_changed"}
+NOTICES = {"password_changed", "two_factor_disabled", "email_changed", "password_retired"}
 
 
 @task()

@@ -206,12 +206,16 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# NIST SP 800-63B rev 4: at least 15 characters (a password is chosen before any second factor and outlives
+# one turned off, so the single-factor minimum applies to every account), up to 128, no composition rules, and
+# refused when it is common, breached, guessable or like the user's name (README, "Passwords").
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 15}},
     {"NAME": "accounts.validators.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.GuessablePasswordValidator"},
 ]
 # A ticked "Remember me" keeps the session this long; unticked, it ends when the browser closes.
 REMEMBER_ME_SECONDS = env.int("REMEMBER_ME_SECONDS", default=14 * 24 * 60 * 60)
@@ -228,8 +232,9 @@ EMAIL_CONFIRMATION_SECONDS = env.int("EMAIL_CONFIRMATION_SECONDS", default=3 * 2
 REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
 # Invitation links work this long.
 INVITATION_SECONDS = env.int("INVITATION_SECONDS", default=7 * 24 * 60 * 60)
-# Managers (and superusers) must set up two-factor authentication before they can use the site.
-REQUIRE_2FA_FOR_MANAGERS = env.bool("REQUIRE_2FA_FOR_MANAGERS", default=False)
+# Staff (anyone with access to the logbook or the admin) must set up two-factor authentication before they can
+# use the site; self-registered accounts without access may. On unless turned off (README, "Two-factor").
+REQUIRE_2FA_FOR_STAFF = env.bool("REQUIRE_2FA_FOR_STAFF", default=True)
 # The name authenticator apps show beside the code.
 OTP_TOTP_ISSUER = SHOP_NAME
 # Throttles, as (attempts, in seconds, then locked for seconds): failed logins per account from one client
