@@ -10,10 +10,15 @@ from accounts.validators import UsernameValidator
 
 class UserQuerySet(models.QuerySet):
     def by_login_name(self, name):
-        """The account a login name means: an email address when it has "@" (usernames cannot), else a
-        username; in any letter case. Both are unique whatever their case, so this is one row or none."""
-        field = "email__iexact" if "@" in name else "username__iexact"
-        return self.filter(**{field: name.strip()})
+        """The account a login name means: a *confirmed* email address when it has "@" (usernames cannot), else a
+        username; in any letter case. Both are unique whatever their case, so this is one row or none.
+
+        An address nobody has confirmed logs nobody in: typing someone else's address into the profile gives no
+        second way into one's own account under their name."""
+        name = name.strip()
+        if "@" in name:
+            return self.filter(email__iexact=name, email_verified=True)
+        return self.filter(username__iexact=name)
 
 
 class UserManager(auth_models.UserManager.from_queryset(UserQuerySet)):

@@ -57,7 +57,7 @@ def test_four_failures_do_not_lock(client, clock, password):
 
 
 def test_failures_by_username_and_by_email_count_together(client, clock):
-    UserFactory(username="ann", email="ann@example.com")
+    UserFactory(username="ann", email="ann@example.com", email_verified=True)
     for name in ["ann", "ANN@example.com", "Ann", "ann@example.com", "ann"]:
         fail(client, name)
     assert fail(client, "ann@example.com").status_code == HTTPStatus.TOO_MANY_REQUESTS
@@ -141,7 +141,7 @@ def test_reset_form_is_throttled_per_address(client, clock):
 
 
 def test_lockout_keys_are_shown_as_names_people_know():
-    ann = UserFactory(username="ann")
+    ann = UserFactory(username="ann", email="ann@example.com", email_verified=True)
     assert throttle.describe_key(throttle.user_key(ann)) == "ann"
     assert throttle.describe_key(throttle.account_key("ANN@example.com")) == "ann"
     assert throttle.describe_key(throttle.pair_key(throttle.user_key(ann), "10.0.0.1")) == "ann from 10.0.0.1"

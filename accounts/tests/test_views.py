@@ -32,10 +32,18 @@ def test_login_with_username(client, user, password):
 
 
 def test_login_with_email_in_any_case(client, password):
-    user = UserFactory(email="Ann.Lee@example.com")
+    user = UserFactory(email="Ann.Lee@example.com", email_verified=True)
     response = client.post(LOGIN_URL, {"username": "ANN.LEE@EXAMPLE.COM", "password": password})
     assert response.status_code == HTTPStatus.FOUND
     assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_an_unconfirmed_address_logs_nobody_in(client, password):
+    """Review, Info: an address typed into a profile (someone else's, perhaps) is no login name until confirmed."""
+    UserFactory(username="ann", email="victim@example.com", email_verified=False)
+    response = client.post(LOGIN_URL, {"username": "victim@example.com", "password": password})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "_auth_user_id" not in client.session
 
 
 def test_login_with_username_in_other_case(client, password):
