@@ -1,7 +1,11 @@
 """Admin parts every app uses. A plain module: service_center is not an installed app, so nothing autodiscovers it."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext as _
 
 
 class ReadOnlyAdminMixin:
@@ -18,15 +22,25 @@ class ReadOnlyAdminMixin:
 
 
 class EdgeSafeChangeListMixin:
-    """A change list whose filters cannot fail: a date at the calendar's end in the date hierarchy (the year
-    after 9999) or a date filter that overflows when moved to UTC answers like any other bad filter, with the
-    admin's "?e=1" redirect, instead of a 500."""
+    """A change list whose filters and actions cannot fail: a date at the calendar's end in the date hierarchy
+    (the year after 9999) or a date filter that overflows when moved to UTC answers like any other bad filter,
+    with the admin's "?e=1" redirect; an action on selected rows that are no rows ("abc" for an id) says so.
+    Django's own change list answers both with a 500."""
 
     def get_changelist_instance(self, request):
         try:
             return super().get_changelist_instance(request)
         except (OverflowError, ValueError) as error:
             raise IncorrectLookupParameters(error) from error
+
+    def response_action(self, request, queryset):
+        try:
+            for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
+                self.model._meta.pk.to_python(value)
+        except ValidationError:
+            self.message_user(request, _("Those are not items of this list."), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
 
 
 class AdminSite(admin.AdminSite):

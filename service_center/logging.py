@@ -3,6 +3,7 @@
 import datetime
 import json
 import logging
+from http import HTTPStatus
 
 from django.views.debug import SafeExceptionReporterFilter
 
@@ -26,6 +27,14 @@ class RedactSecretPathsFilter(logging.Filter):
         elif isinstance(record.msg, str) and not record.args:
             record.msg = redact_paths(record.msg)
         return True
+
+
+class NotAnOutageFilter(logging.Filter):
+    """Keeps 503s (the database or the cache unreachable) out of the mails to ADMINS: an outage would otherwise
+    send one mail per request. Each is still in the log, and /readyz says what is down."""
+
+    def filter(self, record):
+        return getattr(record, "status_code", None) != HTTPStatus.SERVICE_UNAVAILABLE
 
 
 class JsonFormatter(logging.Formatter):

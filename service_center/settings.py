@@ -350,6 +350,7 @@ LOGGING = {
     "filters": {
         "request_id": {"()": "service_center.logging.RequestIdFilter"},
         "redact_secret_paths": {"()": "service_center.logging.RedactSecretPathsFilter"},
+        "not_an_outage": {"()": "service_center.logging.NotAnOutageFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {
@@ -365,7 +366,7 @@ LOGGING = {
         "mail_admins": {
             "class": "django.utils.log.AdminEmailHandler",
             "level": "ERROR",
-            "filters": ["require_debug_false", "redact_secret_paths"],
+            "filters": ["require_debug_false", "redact_secret_paths", "not_an_outage"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -101,3 +101,14 @@ def test_the_admins_filters_at_the_edges_never_fail(superuser, query, settings):
     client.force_login(superuser)
     response = client.get(f"/admin/core/serviceitem/?{query}")
     assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR, query
+
+
+@pytest.mark.parametrize("selected", ["None", "abc", "1.5", "²"])
+def test_an_admin_action_on_rows_that_are_no_rows_says_so(superuser, selected):
+    client = Client(raise_request_exception=False)
+    client.force_login(superuser)
+    response = client.post(
+        "/admin/accounts/user/", {"action": "deactivate_users", "_selected_action": [selected], "index": "0"}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert "Those are not items of this list." in client.get(response.url).text

@@ -200,3 +200,26 @@ def test_with_redis_down_a_logged_in_user_gets_503_and_stays_logged_in(user, set
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert response["Retry-After"] == "30"
     assert "sessionid" not in response.cookies  # not deleted: back in once Redis is
+
+
+def test_an_outage_does_not_mail_the_admins_once_per_request(user, settings, mailoutbox):
+    import logging as std_logging
+
+    from django.utils.log import AdminEmailHandler
+
+    from service_center.logging import NotAnOutageFilter
+
+    settings.ADMINS = [("Owner", "owner@example.com")]
+    handler = AdminEmailHandler()
+    handler.addFilter(NotAnOutageFilter())
+    logger = std_logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        client = Client(raise_request_exception=False)
+        client.cookies["sessionid"] = "a" * 32
+        with override_settings(**DOWN_REDIS):
+            assert client.get("/accounts/profile/").status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    finally:
+        logger.removeHandler(handler)
+    assert mailoutbox == []
+    assert "not_an_outage" in settings.LOGGING["handlers"]["mail_admins"]["filters"]
