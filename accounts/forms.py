@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services, throttle
@@ -83,6 +84,7 @@ class LoginForm(BootstrapFormMixin, auth_forms.AuthenticationForm):
         self.fields["username"].max_length = 254
         self.fields["username"].widget.attrs["maxlength"] = "254"
         self.fields["password"].widget.attrs["maxlength"] = "4096"
+        self.fields["password"].validators.append(MaxLengthValidator(4096))
 
     def clean(self):
         key = throttle.account_key(self.cleaned_data.get("username"))

@@ -129,3 +129,15 @@ def test_notices_keep_to_their_templates():
 
     with pytest.raises(ValueError, match="Unknown notice"):
         send_notice.call(template="../../settings", user_id=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_mails_outcome_is_in_the_admin_under_task_results(run_worker, rita, superuser):
+    Client().post("/accounts/password/reset/", {"email": "rita@example.com"})
+    run_worker()
+    admin = Client()
+    admin.force_login(superuser)
+    page = admin.get("/admin/django_tasks_database/dbtaskresult/")
+    assert page.status_code == HTTPStatus.OK
+    assert "send_password_reset" in page.text
+    assert "Successful" in page.text or "SUCCESSFUL" in page.text
