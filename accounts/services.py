@@ -119,21 +119,29 @@ def set_active(*, user: User, active: bool, actor: User, request: HttpRequest) -
 # Registration and login ----------------------------------------------------------------------------------------
 
 
+def _mail_to_address_allowed(email: str, what: str) -> bool:
+    """At most THROTTLE_EMAIL_ADDRESS mails a typed address asked for (counted for every address, ours or not,
+    so that the answer never differs); more are silently not sent, so nobody can flood an inbox from many
+    client addresses."""
+    if throttle.EMAIL_ADDRESS.retry_after(email):
+        logger.info("%s not sent: too many were asked for that address", what)
+        return False
+    throttle.EMAIL_ADDRESS.hit(email)
+    return True
+
+
 def request_sign_up(*, email: str) -> None:
     """Someone typed this address at registration: the worker mails it the link that creates an account, or
     tells its owner that they have one. The same work here either way, so the page says nothing about it."""
-    enqueue_on_commit(tasks.send_sign_up_link, email=email)
+    if _mail_to_address_allowed(email, "Sign-up link"):
+        enqueue_on_commit(tasks.send_sign_up_link, email=email)
 
 
 def request_password_reset(*, email: str, request: HttpRequest) -> None:
-    """Someone asked for a reset link for this address. At most THROTTLE_EMAIL_ADDRESS of them per address go
-    out (counted for every address, ours or not); the worker looks the address up, so the answer takes the same
-    time whether or not it is ours."""
-    if throttle.EMAIL_ADDRESS.retry_after(email):
-        logger.info("Reset link not sent: too many asked for that address")
-        return
-    throttle.EMAIL_ADDRESS.hit(email)
-    enqueue_on_commit(tasks.send_password_reset, email=email)
+    """Someone asked for a reset link for this address. The worker looks the address up, so the answer takes the
+    same time whether or not it is ours."""
+    if _mail_to_address_allowed(email, "Reset link"):
+        enqueue_on_commit(tasks.send_password_reset, email=email)
 
 
 @transaction.atomic

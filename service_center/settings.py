@@ -248,7 +248,7 @@ THROTTLE_LOGIN_UNTRUSTED = (50, 60 * 60, 15 * 60)
 TRUSTED_DEVICE_SECONDS = env.int("TRUSTED_DEVICE_SECONDS", default=180 * 24 * 60 * 60)
 THROTTLE_EMAIL_IP = (5, 15 * 60, 15 * 60)
 THROTTLE_EMAIL_USER = (3, 15 * 60, 15 * 60)
-# Reset links per address typed (ours or not): more are silently not sent, so the answer never differs.
+# Reset and sign-up mails per address typed (ours or not): more are silently not sent, so the answer never differs.
 THROTTLE_EMAIL_ADDRESS = (3, 15 * 60, 15 * 60)
 # How many proxies of ours stand in front of the app and append to X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

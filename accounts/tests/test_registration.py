@@ -82,6 +82,12 @@ def test_registering_is_throttled_per_client_address(client, mailoutbox):
     assert register(Client(), "someone@example.com", ip="10.0.0.10").status_code == HTTPStatus.FOUND
 
 
+def test_one_address_gets_at_most_three_mails_however_many_clients_ask(mailoutbox):
+    answers = [register(Client(), "victim@example.com", ip=f"10.0.3.{n}") for n in range(5)]
+    assert {answer.url for answer in answers} == {"/accounts/register/sent/"}
+    assert len(mailoutbox) == 3
+
+
 def test_bad_addresses_are_refused_with_a_reason(client, mailoutbox):
     response = register(client, "not an address")
     assert response.status_code == HTTPStatus.BAD_REQUEST
