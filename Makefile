@@ -3,13 +3,20 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
+# Where `make run` and `make serve` listen: ADDRESS=127.0.0.1:8080 make run (or ADDRESS=0.0.0.0:8000 for the LAN).
 ADDRESS ?= 127.0.0.1:8000
+DEMO_ITEMS ?= 5000
+# Links in mails (and make demo's message) follow ADDRESS, unless SITE_URL is set in the environment or in .env.
+SITE_URL_FROM_ADDRESS = $(if $(SITE_URL)$(shell grep -s '^SITE_URL=' .env),,SITE_URL=http://$(ADDRESS))
 
 .DEFAULT_GOAL := help
 .PHONY: help run serve test e2e lint fmt migrate superuser demo bench install install-dev check
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@echo
+	@echo "  Variables: ADDRESS=$(ADDRESS) (where run and serve listen; mail links follow it unless .env sets"
+	@echo "  SITE_URL), DEMO_ITEMS=$(DEMO_ITEMS) (items make demo adds). Example: ADDRESS=127.0.0.1:8080 make run"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,21 +42,20 @@ migrate: install .env ## Apply database migrations
 	$(MANAGE) migrate --no-input
 
 # The worker runs beside the server and stops with it (Ctrl-C stops both).
-run: migrate ## Set up (venv, .env, database) and serve on http://127.0.0.1:8000, with the task worker
-	$(BIN)/python -m service_center.worker & worker=$$!; \
+run: migrate ## Set up (venv, .env, database) and serve on http://ADDRESS (127.0.0.1:8000), with the task worker
+	$(SITE_URL_FROM_ADDRESS) $(BIN)/python -m service_center.worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	$(MANAGE) runserver $(ADDRESS)
+	$(SITE_URL_FROM_ADDRESS) $(MANAGE) runserver $(ADDRESS)
 
-DEMO_ITEMS ?= 5000
-demo: migrate ## Fill the database with demo staff and $(DEMO_ITEMS) items (prints the passwords)
-	$(MANAGE) seed_demo --items $(DEMO_ITEMS)
+demo: migrate ## Fill the database with demo staff and DEMO_ITEMS items (prints the passwords)
+	$(SITE_URL_FROM_ADDRESS) $(MANAGE) seed_demo --items $(DEMO_ITEMS)
 
 # Production-like on this machine: DEBUG off, static files collected for WhiteNoise, gunicorn (gunicorn.conf.py).
-serve: migrate ## Serve as in production: DEBUG off, gunicorn, WhiteNoise, the task worker (http://127.0.0.1:8000)
+serve: migrate ## Serve as in production: DEBUG off, gunicorn, WhiteNoise, the task worker (http://ADDRESS)
 	DJANGO_DEBUG=off $(MANAGE) collectstatic --no-input -v0
-	DJANGO_DEBUG=off $(BIN)/python -m service_center.worker & worker=$$!; \
+	DJANGO_DEBUG=off $(SITE_URL_FROM_ADDRESS) $(BIN)/python -m service_center.worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	DJANGO_DEBUG=off $(BIN)/gunicorn service_center.wsgi -c gunicorn.conf.py
+	DJANGO_DEBUG=off $(SITE_URL_FROM_ADDRESS) GUNICORN_BIND=$(ADDRESS) $(BIN)/gunicorn service_center.wsgi -c gunicorn.conf.py
 
 # The benchmark (bench/run.py): SQLite, then PostgreSQL; results in bench/results/. Needs wrk (apt-get install wrk).
 BENCH_ARGS ?= --items 100000 --export-items 1000000

@@ -18,6 +18,13 @@ def _fast_password_hashing(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _two_factor_not_required(settings) -> None:
+    # On by default for staff (settings.py); the clients logged in as staff below would otherwise all be sent to
+    # the two-factor set-up first. The tests of that requirement turn it on again.
+    settings.REQUIRE_2FA_FOR_STAFF = False
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     # With Redis the cache outlives a test; nothing one test counts or caches may leak into the next.
     yield
@@ -25,8 +32,17 @@ def _empty_cache():
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `redis` need REDIS_URL (CI's PostgreSQL + Redis run has it): without it they are left out of
+    """Every transactional test puts back the data the migrations made (groups, permissions, equipment types) when
+    it ends, so that the tests after it find them whatever ran before (Django's serialized rollback).
+
+    Tests marked `redis` need REDIS_URL (CI's PostgreSQL + Redis run has it): without it they are left out of
     the run (deselected, never skipped), so that `make test` works on a machine without Redis."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(
+                pytest.mark.django_db(*marker.args, **marker.kwargs, serialized_rollback=True), append=False
+            )
     if os.environ.get("REDIS_URL"):
         return
     kept = [item for item in items if "redis" not in item.keywords]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import UserSession
-from service_center.roles import is_manager, is_staff_member
+from service_center.roles import is_staff_member
 
 # Paths that must work whatever the session's state: health checks and the way out.
 EXEMPT = ("/healthz", "/readyz", "/static/")
@@ -18,12 +18,12 @@ TOUCH_EVERY = 60  # seconds between "last seen" writes
 
 
 def needs_two_factor(user):
-    return settings.REQUIRE_2FA_FOR_MANAGERS and is_manager(user)
+    return settings.REQUIRE_2FA_FOR_STAFF and is_staff_member(user)
 
 
 class SessionSecurityMiddleware:
     """Session rules Django does not have: idle and absolute limits for staff, "last seen" for the session
-    list, and two-factor authentication for managers when REQUIRE_2FA_FOR_MANAGERS is on.
+    list, and two-factor authentication for staff when REQUIRE_2FA_FOR_STAFF is on (the default).
     """
 
     def __init__(self, get_response):
@@ -53,7 +53,7 @@ class SessionSecurityMiddleware:
             session["last_seen"] = now
             UserSession.objects.filter(session_key=session.session_key).update(last_seen=timezone.now())
         if needs_two_factor(user) and not user.is_verified() and not self._setting_up(request):
-            messages.warning(request, _("Managers must turn on two-factor authentication before going on."))
+            messages.warning(request, _("Staff must turn on two-factor authentication before going on."))
             return redirect("accounts:two-factor")
         return self.get_response(request)
 

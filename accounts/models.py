@@ -10,10 +10,15 @@ from accounts.validators import UsernameValidator
 
 class UserQuerySet(models.QuerySet):
     def by_login_name(self, name):
-        """The account a login name means: an email address when it has "@" (usernames cannot), else a
-        username; in any letter case. Both are unique whatever their case, so this is one row or none."""
-        field = "email__iexact" if "@" in name else "username__iexact"
-        return self.filter(**{field: name.strip()})
+        """The account a login name means: a *confirmed* email address when it has "@" (usernames cannot), else a
+        username; in any letter case. Both are unique whatever their case, so this is one row or none.
+
+        An address nobody has confirmed logs nobody in: typing someone else's address into the profile gives no
+        second way into one's own account under their name."""
+        name = name.strip()
+        if "@" in name:
+            return self.filter(email__iexact=name, email_verified=True)
+        return self.filter(username__iexact=name)
 
 
 class UserManager(auth_models.UserManager.from_queryset(UserQuerySet)):
@@ -84,6 +89,10 @@ class AuditEvent(models.Model):
         RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("Recovery codes renewed")
         SESSION_ENDED = "session_ended", _("Session ended by the user")
         ACCESS_CHANGED = "access_changed", _("Groups or permissions changed")
+        REGISTERED = "registered", _("Registered")
+        INVITED = "invited", _("Invited")
+        ACTIVATED = "activated", _("Account activated")
+        DEACTIVATED = "deactivated", _("Account deactivated")
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
     kind = models.CharField(_("what"), max_length=30, choices=Kind)
@@ -167,3 +176,28 @@ class LoginLockout(models.Model):
 
     def __str__(self):
         return f"{self.scope} {self.key}"
+
+
+class Invitation(models.Model):
+    """A manager's invitation to an email address: its mailed link lets the invitee choose a username and a
+    password, and puts the new account in the groups chosen here. Used once; it expires (INVITATION_SECONDS)."""
+
+    email = models.EmailField(_("email address"), max_length=254)
+    groups = models.ManyToManyField(
+        auth_models.Group, blank=True, verbose_name=_("groups"), help_text=_("The new account joins these groups.")
+    )
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("account")
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.email

@@ -3,75 +3,41 @@ of a login, and the two-factor questions the pages ask."""
 
 import logging
 import secrets
-import urllib.parse
 
 import django_otp
 from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.contrib.sessions.backends.base import SessionBase
-from django.core import signing
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
-from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import audit, throttle
-from accounts.models import AuditEvent, User, UserSession
+from accounts import audit, tasks, throttle, tokens
+from accounts.models import AuditEvent, Invitation, User, UserSession
+from service_center.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
-EMAIL_SALT = "accounts.confirm-email"
 RECOVERY_CODES = 10
 
 
-def site_url(path: str) -> str:
-    """An absolute link on the configured site address; never built from the request's Host header."""
-    return urllib.parse.urljoin(settings.SITE_URL, path)
-
-
-def send_mail_after_commit(*, template: str, context: dict, to: str) -> None:
-    """Send accounts/email/<template>_subject.txt and _body.txt once the transaction commits.
-
-    A mail server that fails is logged, never shown to the user as an error page.
-    """
-    context = {"shop_name": settings.SHOP_NAME, "site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"accounts/email/{template}_subject.txt", context).split())
-    body = render_to_string(f"accounts/email/{template}_body.txt", context)
-
-    def deliver():
-        try:
-            send_mail(subject, body, None, [to])
-        except Exception:
-            logger.exception("Could not send the %s mail", template)
-
-    transaction.on_commit(deliver)
-
-
-def confirmation_token(user: User) -> str:
-    return signing.dumps({"user": user.pk, "email": user.email.lower()}, salt=EMAIL_SALT, compress=True)
+def queue_notice(*, template: str, user: User, to: str = "", **values: str) -> None:
+    """Queue a notice about a change to the account (accounts/tasks.py), sent once the transaction commits."""
+    enqueue_on_commit(tasks.send_notice, template=template, user_id=user.pk, to=to, **values)
 
 
 def send_confirmation(*, user: User) -> None:
-    link = site_url(reverse("accounts:email-confirm", kwargs={"token": confirmation_token(user)}))
-    days = settings.EMAIL_CONFIRMATION_SECONDS // 86400
-    send_mail_after_commit(template="confirm_email", context={"user": user, "link": link, "days": days}, to=user.email)
+    enqueue_on_commit(tasks.send_email_confirmation, user_id=user.pk)
 
 
-class BadConfirmation(Exception):
-    """A confirmation link that is expired, altered, or for an address the account no longer has."""
+BadConfirmation = tokens.BadToken
 
 
 @transaction.atomic
 def confirm_email(*, token: str, request: HttpRequest | None = None) -> User:
-    try:
-        data = signing.loads(token, salt=EMAIL_SALT, max_age=settings.EMAIL_CONFIRMATION_SECONDS)
-    except signing.SignatureExpired as error:
-        raise BadConfirmation("expired") from error
-    except signing.BadSignature as error:
-        raise BadConfirmation("invalid") from error
+    data = tokens.confirmation_data(token)
     user = User.objects.select_for_update().filter(pk=data.get("user")).first()
     if user is None or user.email.lower() != data.get("email"):
         raise BadConfirmation("stale")
@@ -83,13 +49,16 @@ def confirm_email(*, token: str, request: HttpRequest | None = None) -> User:
 
 
 @transaction.atomic
-def change_email(*, user: User, new_email: str, request: HttpRequest) -> None:
-    old_email = user.email
+def change_email(*, user: User, new_email: str, request: HttpRequest, actor: User | None = None) -> None:
+    """A new address (from the profile, or a manager in the admin): unconfirmed until its link is opened; the
+    old address is told. The row is saved by the caller when `user` comes from the admin's form."""
+    old_email = User.objects.filter(pk=user.pk).values_list("email", flat=True).get()
     user.email = new_email
     user.email_verified = False
     user.save(update_fields=["email", "email_verified"])
-    audit.record(AuditEvent.Kind.EMAIL_CHANGED, request=request, user=user)
-    send_mail_after_commit(template="email_changed", context={"user": user, "new_email": new_email}, to=old_email)
+    audit.record(AuditEvent.Kind.EMAIL_CHANGED, request=request, user=user, actor=actor)
+    if old_email:
+        queue_notice(template="email_changed", user=user, to=old_email, new_email=new_email)
     send_confirmation(user=user)
 
 
@@ -121,34 +90,113 @@ def _session_store() -> type[SessionBase]:
 
 @transaction.atomic
 def password_changed(
-    *, user: User, request: HttpRequest, kind: AuditEvent.Kind = AuditEvent.Kind.PASSWORD_CHANGED
+    *,
+    user: User,
+    request: HttpRequest,
+    kind: AuditEvent.Kind = AuditEvent.Kind.PASSWORD_CHANGED,
+    actor: User | None = None,
 ) -> None:
-    """After a change or a reset: other sessions end, the user is told by mail, the audit trail notes it."""
-    keep = request.session.session_key if request.user.is_authenticated else None
+    """After a change, a reset, or a manager setting it in the admin: the account's other sessions end, its
+    lockouts are lifted, the user is told by mail, the audit trail notes it (with who, when not the user)."""
+    keep = request.session.session_key if request.user == user else None
     end_sessions(user=user, keep=keep)
-    audit.record(kind, request=request, user=user)
-    send_mail_after_commit(template="password_changed", context={"user": user}, to=user.email)
+    throttle.clear_login_failures(user)
+    audit.record(kind, request=request, user=user, actor=actor)
+    queue_notice(template="password_changed", user=user)
+
+
+@transaction.atomic
+def set_active(*, user: User, active: bool, actor: User, request: HttpRequest) -> None:
+    """Activate or deactivate an account. Deactivating ends every session it has (reactivating brings none back)."""
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        end_sessions(user=user)
+    kind = AuditEvent.Kind.ACTIVATED if active else AuditEvent.Kind.DEACTIVATED
+    audit.record(kind, request=request, user=user, actor=actor)
 
 
 # Registration and login ----------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def register(*, user: User) -> User:
-    """Save a new account (the registration form's unsaved user) and mail the link that confirms its address.
+def _mail_to_address_allowed(email: str, what: str) -> bool:
+    """At most THROTTLE_EMAIL_ADDRESS mails a typed address asked for (counted for every address, ours or not,
+    so that the answer never differs); more are silently not sent, so nobody can flood an inbox from many
+    client addresses."""
+    if throttle.EMAIL_ADDRESS.retry_after(email):
+        logger.info("%s not sent: too many were asked for that address", what)
+        return False
+    throttle.EMAIL_ADDRESS.hit(email)
+    return True
 
-    Atomic: when the database refuses a name taken meanwhile (IntegrityError), no account and no mail.
+
+def request_sign_up(*, email: str) -> None:
+    """Someone typed this address at registration: the worker mails it the link that creates an account, or
+    tells its owner that they have one. The same work here either way, so the page says nothing about it."""
+    if _mail_to_address_allowed(email, "Sign-up link"):
+        enqueue_on_commit(tasks.send_sign_up_link, email=email)
+
+
+def request_password_reset(*, email: str, request: HttpRequest) -> None:
+    """Someone asked for a reset link for this address. The worker looks the address up, so the answer takes the
+    same time whether or not it is ours."""
+    if _mail_to_address_allowed(email, "Reset link"):
+        enqueue_on_commit(tasks.send_password_reset, email=email)
+
+
+@transaction.atomic
+def create_account(*, user: User, request: HttpRequest, invitation: Invitation | None = None) -> User:
+    """Save a new account (the sign-up form's unsaved user, its address proven by the link it came from).
+
+    Self-registered accounts have no access until a manager gives it, and the managers are told; an invited one
+    joins the invitation's groups. Atomic: when the database refuses a name taken meanwhile (IntegrityError),
+    nothing is saved or sent.
     """
+    user.email_verified = True
     user.save()
-    send_confirmation(user=user)
+    if invitation is None:
+        audit.record(AuditEvent.Kind.REGISTERED, request=request, user=user)
+        enqueue_on_commit(tasks.tell_managers_of_registration, user_id=user.pk)
+        return user
+    Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now(), user=user)
+    groups = list(invitation.groups.all())
+    user.groups.add(*groups)
+    audit.record(
+        AuditEvent.Kind.REGISTERED,
+        request=request,
+        user=user,
+        actor=invitation.invited_by,
+        invitation=invitation.pk,
+        groups=[group.name for group in groups],
+    )
     return user
+
+
+@transaction.atomic
+def invite(*, email: str, groups, invited_by: User, request: HttpRequest) -> Invitation:
+    """Invite an address: the worker mails it a link to create an account in these groups."""
+    invitation = Invitation.objects.create(email=email, invited_by=invited_by)
+    invitation.groups.set(groups)
+    audit.record(
+        AuditEvent.Kind.INVITED,
+        request=request,
+        username=email,
+        actor=invited_by,
+        groups=[group.name for group in invitation.groups.all()],
+    )
+    enqueue_on_commit(tasks.send_invitation, invitation_id=invitation.pk)
+    return invitation
+
+
+def resend_invitation(*, invitation: Invitation) -> None:
+    enqueue_on_commit(tasks.send_invitation, invitation_id=invitation.pk)
 
 
 def finish_login(request: HttpRequest, user: User, *, remember: bool) -> None:
     """Log the user in (a new session key) and set how long the session lasts."""
     auth_login(request, user, backend=getattr(user, "backend", None))
     request.session.set_expiry(settings.REMEMBER_ME_SECONDS if remember else 0)
-    throttle.clear_login_failures(user)
+    throttle.clear_login_failures(user, request)
 
 
 class WrongCode(Exception):
@@ -201,9 +249,11 @@ def start_totp(*, user: User) -> TOTPDevice:
 
 
 @transaction.atomic
-def confirm_totp(*, device: TOTPDevice, request: HttpRequest) -> list[str]:
+def confirm_totp(*, device: TOTPDevice, request: HttpRequest | None) -> list[str]:
+    """Two-factor is on: the user's other sessions, logged in with the password alone, end (F9)."""
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    end_sessions(user=device.user, keep=request.session.session_key if request is not None else None)
     codes = renew_recovery_codes(user=device.user, request=None)
     audit.record(AuditEvent.Kind.TWO_FACTOR_ENABLED, request=request, user=device.user)
     return codes
@@ -226,4 +276,4 @@ def disable_two_factor(*, user: User, request: HttpRequest) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     audit.record(AuditEvent.Kind.TWO_FACTOR_DISABLED, request=request, user=user)
-    send_mail_after_commit(template="two_factor_disabled", context={"user": user}, to=user.email)
+    queue_notice(template="two_factor_disabled", user=user)

@@ -2,8 +2,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.utils import timezone
 
-from accounts import audit
-from accounts.models import AuditEvent, UserSession
+from accounts import audit, throttle
+from accounts.models import AuditEvent, User, UserSession
 from service_center.http import client_ip
 
 
@@ -20,7 +20,7 @@ def logged_in(sender, request, user, **kwargs):
     UserSession.objects.create(
         session_key=session.session_key,
         user=user,
-        user_agent=request.headers.get("User-Agent", "")[:300],
+        user_agent="".join(char for char in request.headers.get("User-Agent", "") if char.isprintable())[:300],
         ip=client_ip(request),
         last_seen=timezone.now(),
     )
@@ -38,5 +38,11 @@ def logged_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def login_failed(sender, credentials, request=None, **kwargs):
-    # `credentials` has the password already masked by Django; only the name is kept.
-    audit.record(AuditEvent.Kind.LOGIN_FAILED, request=request, username=str(credentials.get("username", "")))
+    """The account that was tried, when one answers to the name typed; else only a digest of the name. People
+    type their password into the name field now and then: what they typed is never kept."""
+    name = str(credentials.get("username", ""))
+    user = User.objects.by_login_name(name).first()
+    if user is not None:
+        audit.record(AuditEvent.Kind.LOGIN_FAILED, request=request, user=user)
+    else:
+        audit.record(AuditEvent.Kind.LOGIN_FAILED, request=request, unknown_name=throttle.name_digest(name))

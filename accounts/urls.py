@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import TemplateView
 
 from accounts import views
 
@@ -6,6 +7,13 @@ app_name = "accounts"
 
 urlpatterns = [
     path("accounts/register/", views.RegisterView.as_view(), name="register"),
+    path(
+        "accounts/register/sent/",
+        TemplateView.as_view(template_name="accounts/register_sent.html"),
+        name="register-sent",
+    ),
+    path("accounts/register/<str:token>/", views.AccountCreateView.as_view(), name="sign-up"),
+    path("accounts/invitation/<str:token>/", views.AccountCreateView.as_view(invitation=True), name="invitation"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/login/code/", views.LoginCodeView.as_view(), name="login-code"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.db import IntegrityError
 from django.http import HttpResponseRedirect
@@ -19,9 +19,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
+from django.views.generic import DetailView, FormView, TemplateView, UpdateView
 
-from accounts import services, throttle
+from accounts import services, throttle, tokens
 from accounts.forms import (
     CodeForm,
     CurrentPasswordForm,
@@ -31,15 +31,31 @@ from accounts.forms import (
     ProfileForm,
     RegistrationForm,
     ResetForm,
+    SessionEndForm,
     SetPasswordForm,
+    SignUpForm,
 )
 from accounts.models import AuditEvent, UserSession
 from service_center.http import client_ip
+from service_center.roles import is_staff_member
 from service_center.views import InvalidFormStatusMixin
 
 PENDING_LOGIN = "pending_login"
 PENDING_SECONDS = 5 * 60
 WRONG_CODE = gettext_lazy("That code is not right. Check the time on your phone and try again.")
+
+
+class ThrottledFormMixin:
+    """A form refused because its account or address is locked answers 429 with Retry-After (the login, and the
+    pages that check the current password)."""
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form):
+        if getattr(form, "retry_after", 0):
+            return throttle.too_many_requests(self.request, form.retry_after)
+        return super().form_invalid(form)
 
 
 class AnonymousOnlyMixin:
@@ -51,24 +67,80 @@ class AnonymousOnlyMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-class RegisterView(AnonymousOnlyMixin, InvalidFormStatusMixin, CreateView):
+class RegisterView(AnonymousOnlyMixin, InvalidFormStatusMixin, FormView):
+    """Registration, step one: an address. The answer is the same whether or not it has an account (the mail
+    tells its owner); mails are limited per client address. REGISTRATION_OPEN=off: invitations only."""
+
     form_class = RegistrationForm
     template_name = "accounts/register.html"
-    success_url = reverse_lazy("accounts:login")
+    success_url = reverse_lazy("accounts:register-sent")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.REGISTRATION_OPEN:
+            return render(request, "accounts/registration_closed.html", status=HTTPStatus.FORBIDDEN)
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        refused = throttle.refuse_if_throttled(request, (throttle.EMAIL_IP, client_ip(request)), count=True)
+        return refused or super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        services.request_sign_up(email=form.cleaned_data["email"])
+        return super().form_valid(form)
+
+
+class AccountCreateView(AnonymousOnlyMixin, InvalidFormStatusMixin, FormView):
+    """Registration, step two, from the mailed link: username and password for the address the link proves.
+    The new account is logged in at once; it sees the logbook once a manager gives it access."""
+
+    form_class = SignUpForm
+    template_name = "accounts/sign_up.html"
+    invitation = False
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            if self.invitation:
+                self.open_invitation = tokens.open_invitation(kwargs["token"])
+                self.email = self.open_invitation.email
+            elif settings.REGISTRATION_OPEN:
+                self.open_invitation, self.email = None, tokens.sign_up_email(kwargs["token"])
+            else:
+                return render(request, "accounts/registration_closed.html", status=HTTPStatus.FORBIDDEN)
+        except tokens.BadToken:
+            return render(request, "accounts/link_failed.html", status=HTTPStatus.BAD_REQUEST)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "email": self.email}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(email=self.email, invitation=self.open_invitation, **kwargs)
 
     def form_valid(self, form):
         try:
-            self.object = services.register(user=form.save(commit=False))
+            user = services.create_account(
+                user=form.save(commit=False), request=self.request, invitation=self.open_invitation
+            )
         except IntegrityError:
-            # Another registration took the same name between our check and our insert.
             form.add_conflict_errors()
             return self.form_invalid(form)
-        messages.success(self.request, _("Congratulations, you are now a registered user!"))
-        messages.info(self.request, _("We sent you a mail: open its link to confirm your email address."))
-        return HttpResponseRedirect(self.get_success_url())
+        user.backend = settings.AUTHENTICATION_BACKENDS[0]
+        services.finish_login(self.request, user, remember=False)
+        if self.open_invitation:
+            messages.success(self.request, _("Welcome, %(name)s: your account is ready.") % {"name": user.username})
+        else:
+            messages.success(
+                self.request,
+                _(
+                    "Welcome, %(name)s: your account is ready and you are logged in. A manager gives access to the "
+                    "logbook; the managers have been told that you registered."
+                )
+                % {"name": user.username},
+            )
+        return throttle.trust_device(self.request, redirect(settings.LOGIN_REDIRECT_URL), user)
 
 
-class LoginView(InvalidFormStatusMixin, auth_views.LoginView):
+class LoginView(ThrottledFormMixin, InvalidFormStatusMixin, auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
@@ -86,12 +158,7 @@ class LoginView(InvalidFormStatusMixin, auth_views.LoginView):
             }
             return redirect("accounts:login-code")
         services.finish_login(self.request, user, remember=remember)
-        return HttpResponseRedirect(self.get_success_url())
-
-    def form_invalid(self, form):
-        if form.has_error("__all__", "throttled"):
-            return throttle.too_many_requests(self.request, form.retry_after)
-        return super().form_invalid(form)
+        return throttle.trust_device(self.request, HttpResponseRedirect(self.get_success_url()), user)
 
 
 class LoginCodeView(InvalidFormStatusMixin, FormView):
@@ -132,7 +199,7 @@ class LoginCodeView(InvalidFormStatusMixin, FormView):
                 _("You used a recovery code; %(left)d are left. Make new ones from your profile if you run low.")
                 % {"left": recovery_left},
             )
-        return HttpResponseRedirect(self.pending["next"])
+        return throttle.trust_device(self.request, HttpResponseRedirect(self.pending["next"]), self.user)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -162,13 +229,19 @@ class ProfileView(LoginRequiredMixin, SuccessMessageMixin, InvalidFormStatusMixi
             sessions=UserSession.objects.filter(user=user),
             current_session=self.request.session.session_key,
             two_factor=services.has_two_factor(user),
+            staff=is_staff_member(user),
             **kwargs,
         )
 
 
-class UserDetailView(LoginRequiredMixin, DetailView):
+class UserDetailView(LoginRequiredMixin, UserPassesTestMixin, DetailView):
+    """A colleague's page: for staff only (a self-registered account without access learns nobody's name)."""
+
     template_name = "accounts/user_detail.html"
     context_object_name = "profile_user"
+
+    def test_func(self):
+        return is_staff_member(self.request.user)
 
     def get_object(self, queryset=None):
         return get_object_or_404(get_user_model(), username__iexact=self.kwargs["username"])
@@ -177,7 +250,7 @@ class UserDetailView(LoginRequiredMixin, DetailView):
 # Passwords ---------------------------------------------------------------------------------------------------
 
 
-class PasswordChangeView(InvalidFormStatusMixin, auth_views.PasswordChangeView):
+class PasswordChangeView(ThrottledFormMixin, InvalidFormStatusMixin, auth_views.PasswordChangeView):
     form_class = PasswordChangeForm
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:profile")
@@ -212,7 +285,6 @@ class PasswordResetConfirmView(InvalidFormStatusMixin, auth_views.PasswordResetC
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        throttle.clear_login_failures(form.user)
         services.password_changed(user=form.user, request=self.request, kind=AuditEvent.Kind.PASSWORD_RESET)
         messages.success(self.request, _("Your new password is set. You can log in with it now."))
         return response
@@ -221,7 +293,7 @@ class PasswordResetConfirmView(InvalidFormStatusMixin, auth_views.PasswordResetC
 # Email -------------------------------------------------------------------------------------------------------
 
 
-class EmailChangeView(LoginRequiredMixin, InvalidFormStatusMixin, FormView):
+class EmailChangeView(LoginRequiredMixin, ThrottledFormMixin, InvalidFormStatusMixin, FormView):
     form_class = EmailChangeForm
     template_name = "accounts/email_change.html"
     success_url = reverse_lazy("accounts:profile")
@@ -278,16 +350,21 @@ class SessionEndView(LoginRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        current = request.session.session_key
-        target = request.POST.get("session", "")
-        if target == "others":
-            ended = services.end_sessions(user=request.user, keep=current, request=request)
+        form = SessionEndForm(request.POST, user=request.user, current_key=request.session.session_key)
+        if not form.is_valid():
+            # The profile again, with the reason, as a 400: a form nobody could have sent from our page.
+            messages.error(request, form.errors["session"][0])
+            profile = ProfileView()
+            profile.setup(request)
+            profile.object = request.user
+            response = profile.render_to_response(profile.get_context_data(form=ProfileForm(instance=request.user)))
+            response.status_code = HTTPStatus.BAD_REQUEST
+            return response
+        target = form.cleaned_data["session"]
+        if target == SessionEndForm.ALL_OTHERS:
+            ended = services.end_sessions(user=request.user, keep=request.session.session_key, request=request)
         else:
-            row = UserSession.objects.filter(user=request.user, pk=target if target.isdigit() else 0).first()
-            if row is None or row.session_key == current:
-                messages.error(request, _("That session is not one you can end here."))
-                return redirect("accounts:profile")
-            ended = services.end_sessions(user=request.user, only=row.session_key, request=request)
+            ended = services.end_sessions(user=request.user, only=target.session_key, request=request)
         messages.success(request, _("Sessions logged out: %(count)d.") % {"count": ended})
         return redirect("accounts:profile")
 
@@ -363,7 +440,9 @@ class TwoFactorPasswordActionView(TwoFactorView):
     action = ""
 
     def post(self, request):
-        form = CurrentPasswordForm(request.POST, user=request.user, prefix=self.action)
+        form = CurrentPasswordForm(request.POST, user=request.user, request=request, prefix=self.action)
+        if not form.is_valid() and form.retry_after:
+            return throttle.too_many_requests(request, form.retry_after)
         if not form.is_valid():
             return self.refuse(**{f"{self.action}_form": form})
         if not services.has_two_factor(request.user):

@@ -532,9 +532,6 @@ def for_customers(response):
     `Origin: null`, which the CSRF check refuses."""
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "same-origin"
-    # Django's request log would write the path of a 4xx answer, secret and all; the access line has the path
-    # without it (path_for_log).
-    response._has_been_logged = True
     return response
 
 
@@ -545,7 +542,6 @@ class EstimateAnswerView(TemplateView):
     template_name = "billing/estimate_answer.html"
 
     def dispatch(self, request, *args, **kwargs):
-        request.path_for_log = "/status/…/estimate/"  # the access log must not hold working links
         refused = refuse_if_throttled(request, (ANSWER_THROTTLE, client_ip(request)), count=True)
         if refused:
             return for_customers(refused)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import ServiceItem, Status, technicians
-from service_center.forms import BootstrapFormMixin, clean_email_address
+from service_center.forms import BootstrapFormMixin, clean_email_address, validate_calendar_range
 
 ITEM_FIELDS = [
     "customer_name",
@@ -43,6 +43,8 @@ class ServiceItemForm(BootstrapFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Browsers enforce these too, but the server checks every one of them again (the model's max_length).
         self.fields["requested_service"].widget.attrs["maxlength"] = "2000"
+        for name in ("promised_on", "received_at"):
+            self.fields[name].validators.append(validate_calendar_range)
 
     def clean_customer_email(self):
         email = self.cleaned_data["customer_email"]
@@ -129,10 +131,16 @@ class LogbookFilterForm(BootstrapFormMixin, forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")), *Status.choices])
     technician = forms.ChoiceField(label=_("Technician"), required=False)
     received_from = forms.DateField(
-        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Received from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_calendar_range],
     )
     received_to = forms.DateField(
-        label=_("Received to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Received to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_calendar_range],
     )
     sort = forms.ChoiceField(
         label=_("Sort by"),

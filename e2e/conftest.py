@@ -5,7 +5,6 @@ WCAG 2.1 A/AA problems, the console must show no Content-Security-Policy violati
 the Nu HTML Checker (vnu) at the end of the test. Screenshots land in artifacts/screenshots/.
 """
 
-import importlib
 import os
 import re
 import shutil
@@ -14,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.apps import apps
+from django.db import DEFAULT_DB_ALIAS, connections
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -37,7 +36,16 @@ WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture(scope="session")
-def browser():
+def migrated_data(django_db_setup, django_db_blocker):
+    """The data the migrations made (staff groups, permissions, equipment types), as the test database holds it
+    for serialized rollbacks. Read before the browser starts: Playwright runs an event loop in this thread, and
+    from then on Django hands the tests a database connection of their own, which lacks it."""
+    with django_db_blocker.unblock():
+        return getattr(connections[DEFAULT_DB_ALIAS], "_test_serialized_contents", None)
+
+
+@pytest.fixture(scope="session")
+def browser(migrated_data):
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (apt-get install chromium): the browser tests did not run")
     from playwright.sync_api import sync_playwright
@@ -127,9 +135,14 @@ def new_page(browser, inspector):
 
 
 @pytest.fixture(autouse=True)
-def _site(settings, live_server):
-    # The live server needs a transactional database, which other transactional tests leave empty: make the
-    # staff groups again exactly as the migration does.
-    importlib.import_module("core.migrations.0002_staff_groups").create_groups(apps, None)
+def _site(settings, live_server, migrated_data):
+    # The live server needs a transactional database; the root conftest gives every transactional test a
+    # serialized rollback, so the staff groups the migrations made are back whatever ran before. Django's
+    # test case restored them on the connection it sees; the browser's event loop gives this test another one,
+    # on which they are restored here (and the flush after the test then leaves them to the next test to restore).
+    connection = connections[DEFAULT_DB_ALIAS]
+    if migrated_data and not hasattr(connection, "_test_serialized_contents"):
+        connection._test_serialized_contents = migrated_data
+        connection.creation.deserialize_db_from_string(migrated_data)
     # Links in mails point at the live server, as they would at the real site address.
     settings.SITE_URL = live_server.url

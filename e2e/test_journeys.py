@@ -35,21 +35,26 @@ def test_from_registration_to_a_released_item(live_server, new_page, inspector):
     manager = UserFactory(username="boss", is_staff=True, password=PASSWORD)
     manager.groups.add(Group.objects.get(name=MANAGERS))
 
-    # A new member of staff registers, logs in and out, then logs in with "Remember me".
+    # A new member of staff registers with an address, opens the mailed link, chooses a username and password,
+    # is logged in, logs out, then logs in with "Remember me".
     clerk = new_page()
     clerk.goto(base + "/")
     inspector.check(clerk, "home-anonymous")
     clerk.get_by_role("link", name="Register").first.click()
     inspector.check(clerk, "register")
-    clerk.get_by_label("Username").fill("mara")
     clerk.get_by_label("Email address").fill("mara@example.com")
+    clerk.get_by_role("button", name="Send me the link").click()
+    expect(clerk.get_by_role("heading", name="Check your mail")).to_be_visible()
+    inspector.check(clerk, "register-sent")
+    clerk.goto(re.search(r"http://\S+", mail.outbox[-1].body).group(0))
+    inspector.check(clerk, "sign-up")
+    clerk.get_by_label("Username").fill("mara")
     clerk.get_by_label(re.compile(r"^Password\W*$")).fill(PASSWORD)
     clerk.get_by_label("Password confirmation").fill(PASSWORD)
-    clerk.get_by_role("button", name="Register").click()
-    expect(clerk.get_by_text("Congratulations, you are now a registered user!")).to_be_visible()
-    inspector.check(clerk, "login")
-    log_in(clerk, base, "mara")
+    clerk.get_by_role("button", name="Create my account").click()
+    expect(clerk.get_by_text("Welcome, mara: your account is ready and you are logged in.")).to_be_visible()
     expect(clerk.get_by_text("a manager must grant you access")).to_be_visible()
+    assert "New registration" in mail.outbox[-1].subject and mail.outbox[-1].to == [manager.email]
     inspector.check(clerk, "home-no-access")
     log_out(clerk)
     log_in(clerk, base, "mara@example.com", remember=True)

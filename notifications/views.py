@@ -65,8 +65,6 @@ class StatusPageView(TemplateView):
     template_name = "notifications/status.html"
 
     def get(self, request, *args, **kwargs):
-        # The access log must not hold working links.
-        request.path_for_log = "/status/…/"
         refused = refuse_if_throttled(request, (STATUS_PAGE_THROTTLE, client_ip(request)), count=True)
         if refused:
             return _for_customers(refused)

@@ -1,8 +1,11 @@
-"""Form parts every app uses: Bootstrap markup (the site's FORM_RENDERER and a widget mixin) and email checks."""
+"""Form parts every app uses: Bootstrap markup (the site's FORM_RENDERER and a widget mixin), email and date checks."""
+
+import datetime
 
 from django import forms
 from django.conf import settings
 from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext_lazy as _
 from email_validator import EmailNotValidError, validate_email
 
 
@@ -12,6 +15,25 @@ def clean_email_address(value):
         return validate_email(value, check_deliverability=settings.EMAIL_CHECK_DELIVERABILITY).normalized
     except EmailNotValidError as error:
         raise forms.ValidationError(str(error), code="invalid") from error
+
+
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2999, 12, 31)
+
+
+def validate_calendar_range(value):
+    """A date (or date and time) people type is between 1900 and 2999.
+
+    Outside that it is a typo or a probe, and at the calendar's very ends the code breaks: the day after
+    9999-12-31 (the end of a date range) and 0001-01-01 moved to UTC do not exist (OverflowError, a 500).
+    """
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise forms.ValidationError(
+            _("Enter a date between %(earliest)s and %(latest)s."),
+            code="date_range",
+            params={"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+        )
 
 
 class BootstrapFormRenderer(TemplatesSetting):

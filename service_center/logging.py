@@ -3,10 +3,11 @@
 import datetime
 import json
 import logging
-import re
+from http import HTTPStatus
 
 from django.views.debug import SafeExceptionReporterFilter
 
+from service_center.http import redact_paths
 from service_center.middleware import request_id_var
 
 
@@ -16,18 +17,24 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-class SecretPathFilter(logging.Filter):
-    """Paths that carry a secret (a customer's status link, an unsubscribe link) lose it in every log line: Django's
-    own request and CSRF warnings write the path of any refused request, and such a path is a working link."""
-
-    SECRET_PATHS = re.compile(r"/(status|messages/unsubscribe)/[^/\s\"']+")
+class RedactSecretPathsFilter(logging.Filter):
+    """Takes mailed links' tokens out of the paths that Django's own log lines carry ("Bad Request: /path" from
+    django.request, the development server's request lines), as the access line does."""
 
     def filter(self, record):
-        message = record.getMessage()
-        redacted = self.SECRET_PATHS.sub(r"/\1/…", message)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_paths(arg) if isinstance(arg, str) else arg for arg in record.args)
+        elif isinstance(record.msg, str) and not record.args:
+            record.msg = redact_paths(record.msg)
         return True
+
+
+class NotAnOutageFilter(logging.Filter):
+    """Keeps 503s (the database or the cache unreachable) out of the mails to ADMINS: an outage would otherwise
+    send one mail per request. Each is still in the log, and /readyz says what is down."""
+
+    def filter(self, record):
+        return getattr(record, "status_code", None) != HTTPStatus.SERVICE_UNAVAILABLE
 
 
 class JsonFormatter(logging.Formatter):

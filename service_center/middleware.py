@@ -3,9 +3,13 @@ import logging
 import re
 import time
 import uuid
+from http import HTTPStatus
 
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import empty
+
+from service_center.http import loggable_path
 
 # The current request's id, for every log line written while it is handled.
 request_id_var = contextvars.ContextVar("request_id", default="-")
@@ -18,8 +22,8 @@ class RequestIdMiddleware:
     """Gives each request an id (a load balancer's X-Request-ID when it looks sane) and returns it in a header.
 
     Writes one access line per request: method, path without the query string (searches carry customers'
-    names) and without secrets (a view that has one in its path sets `request.path_for_log`), status, duration
-    and user id; the request id is added to it, as to every line, by the log filter.
+    names) and without secrets (a reset link's token), status, duration and user id; the request id is added
+    to it, as to every line, by the log filter.
     """
 
     header = "X-Request-ID"
@@ -38,7 +42,7 @@ class RequestIdMiddleware:
             access_log.info(
                 "%s %s %s %.1fms user=%s",
                 request.method,
-                getattr(request, "path_for_log", request.path),
+                loggable_path(request.path, getattr(request, "resolver_match", None)),
                 response.status_code,
                 (time.perf_counter() - started) * 1000,
                 _user_id(request),
@@ -88,3 +92,30 @@ class AdminStylesMiddleware:
         if request.path.startswith("/admin/"):
             response._csp_update = {"style-src": ["'unsafe-inline'"]}
         return response
+
+
+class RejectNulBytesMiddleware:
+    """Answers 400 to a request with a NUL byte in its path, a query or form parameter (name or value) or a cookie.
+
+    No text a person types has one; PostgreSQL refuses it in text (a DataError, which would be a 500 on any page
+    that looks the value up, the admin's filters and search included); and it is a favourite of probing tools.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            _has_nul(values) for values in (request.GET, request.COOKIES, _form_data(request))
+        ):
+            return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
+        return self.get_response(request)
+
+
+def _form_data(request):
+    return request.POST if request.method == "POST" else {}
+
+
+def _has_nul(params):
+    items = params.lists() if hasattr(params, "lists") else ((key, [value]) for key, value in params.items())
+    return any("\x00" in key or any("\x00" in str(value) for value in values) for key, values in items)

@@ -7,6 +7,7 @@ https://docs.djangoproject.com/en/5.2/ref/settings/ for what each Django setting
 import decimal
 import os
 import sys
+import urllib.parse
 from email.utils import getaddresses
 from pathlib import Path
 
@@ -66,7 +67,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Applications
 # ------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "service_center.apps.AdminConfig",  # django.contrib.admin with our AdminSite (service_center/admin.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -92,6 +93,7 @@ MIDDLEWARE = [
     "service_center.middleware.AdminStylesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "service_center.middleware.PrivatePagesMiddleware",
+    "service_center.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -159,7 +161,8 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # Django's cache sessions, except that an unreachable Redis answers 503 instead of logging everyone out.
+    SESSION_ENGINE = "service_center.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -213,12 +216,16 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# NIST SP 800-63B rev 4: at least 15 characters (a password is chosen before any second factor and outlives
+# one turned off, so the single-factor minimum applies to every account), up to 128, no composition rules, and
+# refused when it is common, breached, guessable or like the user's name (README, "Passwords").
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 15}},
     {"NAME": "accounts.validators.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.GuessablePasswordValidator"},
 ]
 # A ticked "Remember me" keeps the session this long; unticked, it ends when the browser closes.
 REMEMBER_ME_SECONDS = env.int("REMEMBER_ME_SECONDS", default=14 * 24 * 60 * 60)
@@ -231,25 +238,43 @@ STAFF_SESSION_MAX_SECONDS = env.int("STAFF_SESSION_MAX_SECONDS", default=12 * 60
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 # Email confirmation links work this long.
 EMAIL_CONFIRMATION_SECONDS = env.int("EMAIL_CONFIRMATION_SECONDS", default=3 * 24 * 60 * 60)
-# Managers (and superusers) must set up two-factor authentication before they can use the site.
-REQUIRE_2FA_FOR_MANAGERS = env.bool("REQUIRE_2FA_FOR_MANAGERS", default=False)
+# Anyone may register (on) or only people a manager invites by email (off: the admin's "Invitations").
+REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
+# Invitation links work this long.
+INVITATION_SECONDS = env.int("INVITATION_SECONDS", default=7 * 24 * 60 * 60)
+# Staff (anyone with access to the logbook or the admin) must set up two-factor authentication before they can
+# use the site; self-registered accounts without access may. On unless turned off (README, "Two-factor").
+REQUIRE_2FA_FOR_STAFF = env.bool("REQUIRE_2FA_FOR_STAFF", default=True)
 # The name authenticator apps show beside the code.
 OTP_TOTP_ISSUER = SHOP_NAME
-# Throttles, as (attempts, in seconds, then locked for seconds): failed logins per account and per client IP,
-# reset and confirmation mails per IP and per user. accounts/throttle.py.
+# Throttles, as (attempts, in seconds, then locked for seconds): failed logins per account from one client
+# address, per client address, and per account from devices it never logged in from; reset and confirmation
+# mails per IP, per user and per address. accounts/throttle.py.
 THROTTLE_LOGIN_ACCOUNT = (5, 5 * 60, 5 * 60)
 THROTTLE_LOGIN_IP = (20, 60, 60)
+THROTTLE_LOGIN_UNTRUSTED = (50, 60 * 60, 15 * 60)
+# A browser the account logged in from is one of its devices this long (a signed cookie): the lock on untrusted
+# devices does not hold it up.
+TRUSTED_DEVICE_SECONDS = env.int("TRUSTED_DEVICE_SECONDS", default=180 * 24 * 60 * 60)
 THROTTLE_EMAIL_IP = (5, 15 * 60, 15 * 60)
 THROTTLE_EMAIL_USER = (3, 15 * 60, 15 * 60)
 # The customers' status page, per client address (notifications/views.py).
 THROTTLE_STATUS_PAGE = (30, 60, 60)
+# Reset and sign-up mails per address typed (ours or not): more are silently not sent, so the answer never differs.
+THROTTLE_EMAIL_ADDRESS = (3, 15 * 60, 15 * 60)
 # How many proxies of ours stand in front of the app and append to X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Email
 # ------------------------------------------------------------------------------
 # EMAIL_URL: consolemail:// prints mail (development), smtp+tls://user:password@host:587 sends it.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# filemail:///var/mail/shop writes each mail to a file in that folder (filemail://mail: mail/ in the project).
+EMAIL_URL = env("EMAIL_URL", default="consolemail://")
+vars().update(env.email_url_config(EMAIL_URL))
+if EMAIL_URL.startswith("filemail:"):
+    # django-environ drops the leading slash of an absolute folder.
+    _url = urllib.parse.urlparse(EMAIL_URL)
+    EMAIL_FILE_PATH = str(BASE_DIR / (_url.netloc + _url.path))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Service Center <noreply@localhost>")
 # Seconds before a mail server that does not answer is given up (the task tries again later).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
@@ -268,6 +293,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+# In production the cookies' names start with __Host-: the browser then takes them only over HTTPS, from this
+# host itself (no Domain, Path=/), so a sibling subdomain cannot plant or overwrite them (ASVS 3.4.4).
+SESSION_COOKIE_NAME = "__Host-sessionid" if PRODUCTION else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if PRODUCTION else "csrftoken"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -332,7 +361,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "request_id": {"()": "service_center.logging.RequestIdFilter"},
-        "secret_paths": {"()": "service_center.logging.SecretPathFilter"},
+        "redact_secret_paths": {"()": "service_center.logging.RedactSecretPathsFilter"},
+        "not_an_outage": {"()": "service_center.logging.NotAnOutageFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {
@@ -342,13 +372,13 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["request_id", "secret_paths"],
+            "filters": ["request_id", "redact_secret_paths"],
             "formatter": LOG_FORMAT,
         },
         "mail_admins": {
             "class": "django.utils.log.AdminEmailHandler",
             "level": "ERROR",
-            "filters": ["require_debug_false", "secret_paths"],
+            "filters": ["require_debug_false", "redact_secret_paths", "not_an_outage"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -10,6 +10,9 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     # The admin logs in through the site's own login: throttled, and with the second factor.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
+    # ...and changes passwords through the site's own page: the current password throttled, the other sessions
+    # ended, a mail to the user and the audit trail.
+    path("admin/password_change/", RedirectView.as_view(pattern_name="accounts:password-change")),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("core.urls")),

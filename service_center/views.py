@@ -10,16 +10,20 @@ from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views import defaults
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from service_center import tasks
 
 DATABASE_RETRY_SECONDS = 30
+# The database or the cache (Redis: sessions, throttles) cannot be reached: the site is down for a moment.
+OUTAGES = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
 
 
 def server_error(request):
-    """The 500 page; when the cause is an unreachable database, a 503 that says to try again shortly."""
+    """The 500 page; when the cause is an unreachable database or cache, a 503 that says to try again shortly."""
     error = sys.exc_info()[1]
-    if isinstance(error, OperationalError | InterfaceError):
+    if isinstance(error, OUTAGES):
         response = render(request, "503.html", status=HTTPStatus.SERVICE_UNAVAILABLE)
         response["Retry-After"] = str(DATABASE_RETRY_SECONDS)
         return response

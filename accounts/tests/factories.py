@@ -25,9 +25,16 @@ def staff_user(group_name, **kwargs):
 
 
 class RegistrationDataFactory(factory.DictFactory):
-    """What the registration page posts for a new account."""
+    """What the registration page posts: the address only."""
+
+    email = "newdiver@example.com"
+
+
+class SignUpDataFactory(factory.DictFactory):
+    """What the page behind the mailed link posts for the new account."""
 
     username = "newdiver"
-    email = "newdiver@example.com"
+    first_name = "Nia"
+    last_name = "Diver"
     password1 = GOOD_PASSWORD
     password2 = GOOD_PASSWORD

@@ -1,6 +1,7 @@
 """Test helpers that drive accounts' pages as a person would."""
 
 from django.contrib.auth.models import Group
+from django.test import TestCase
 
 
 def put_in_group_through_admin(client, manager, user, group_name):
@@ -19,3 +20,12 @@ def put_in_group_through_admin(client, manager, user, group_name):
             "groups": [Group.objects.get(name=group_name).pk],
         },
     )
+
+
+def committing():
+    """Runs what the requests inside queued for after their commit (mails), as the real commit would.
+
+    A test runs in one transaction that never commits, so `transaction.on_commit` callbacks wait; this runs them
+    when the block ends: `with committing(): client.post(...)`.
+    """
+    return TestCase.captureOnCommitCallbacks(execute=True)

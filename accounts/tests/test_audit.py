@@ -34,6 +34,16 @@ def test_the_trail_never_holds_a_password(client, user):
     assert "my secret guess 123" not in str(list(AuditEvent.objects.values()))
 
 
+def test_a_name_that_is_no_account_is_never_kept_as_typed(client, caplog):
+    """People type their password into the name field now and then (review, Info)."""
+    client.post("/accounts/login/", {"username": "Hunter2-my-password", "password": "x"})
+    client.post("/accounts/login/", {"username": "hunter2-MY-password", "password": "y"})
+    events = list(AuditEvent.objects.values("username", "detail"))
+    assert "hunter2" not in str(events).lower()
+    assert "hunter2" not in caplog.text.lower()
+    assert events[0]["detail"] == events[1]["detail"]  # the same name, recognisable as the same
+
+
 def test_group_changes_in_the_admin_are_recorded_with_who_made_them(client, manager):
     clerk = UserFactory(username="newclerk", email="newclerk@example.com")
     put_in_group_through_admin(client, manager, clerk, FRONT_DESK)
@@ -54,6 +64,7 @@ def test_group_permission_changes_are_recorded(superuser_client, superuser):
 def test_managers_read_the_trail_in_the_admin_but_cannot_change_it(client, manager):
     manager.is_staff = True
     manager.save()
+    UserFactory(username="someone")
     Client().post("/accounts/login/", {"username": "someone", "password": "a wrong one here"})
     client.force_login(manager)
     listing = client.get("/admin/accounts/auditevent/")

@@ -61,16 +61,19 @@ def test_a_session_of_someone_else_cannot_be_ended(user, password):
     victim_client = log_in(victim, password)
     row = UserSession.objects.get(user=victim)
     attacker = log_in(user, password)
-    response = attacker.post("/accounts/sessions/end/", {"session": row.pk}, follow=True)
+    response = attacker.post("/accounts/sessions/end/", {"session": row.pk})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "That session is not one you can end here." in response.text
     assert victim_client.get("/accounts/profile/").status_code == HTTPStatus.OK
 
 
-@pytest.mark.parametrize("bad", ["", "abc", "99999", "-1"])
+@pytest.mark.parametrize("bad", ["", "abc", "99999", "-1", "²", "٣", "9" * 20, "1.0"])
 def test_ending_a_session_with_bad_input_is_a_clear_refusal(user, password, bad):
     client = log_in(user, password)
-    response = client.post("/accounts/sessions/end/", {"session": bad}, follow=True)
+    response = client.post("/accounts/sessions/end/", {"session": bad})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "That session is not one you can end here." in response.text
+    assert "Where you are logged in" in response.text
 
 
 def test_a_deactivated_user_is_logged_out_on_the_next_request(user, password):

@@ -33,3 +33,9 @@ def test_behind_our_proxies_the_address_is_the_one_they_appended(settings, proxi
 
 def test_a_request_without_an_address_has_none():
     assert client_ip(request_from("")) is None
+
+
+@pytest.mark.parametrize("forwarded", ["not-an-address", "203.0.113.7\x00", "999.1.1.1", "<script>"])
+def test_a_forwarded_value_that_is_no_address_falls_back_to_remote_addr(settings, forwarded):
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request_from("10.0.0.5", forwarded=forwarded)) == "10.0.0.5"

@@ -127,3 +127,99 @@ def test_favicon_ico_leads_to_the_site_icon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == HTTPStatus.MOVED_PERMANENTLY
     assert response.url == "/static/img/favicon.svg"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/accounts/password/reset/OQ/dip10o-2b5f1c2a9e8d7f6a5b4c/",
+        "/accounts/email/confirm/eyJ1c2VyIjoxfQ:1xWsnn:o1BS9BZgGhHf08S4YmcyUHcMmRq/",
+        "/accounts/register/eyJlbWFpbCI6Im1hcmFAZXhhbXBsZS5jb20ifQ:1xWsnn:o1BS9BZgGhH/",
+        "/accounts/invitation/eyJpbnZpdGF0aW9uIjoxfQ:1xWsnn:o1BS9BZgGhHf08S4Y/",
+    ],
+)
+def test_mailed_links_tokens_never_reach_the_logs(client, caplog, path):
+    """F11: the access line, Django's "Bad Request" warning and the development server's request line."""
+    import logging as std_logging
+
+    from service_center.logging import RedactSecretPathsFilter
+
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    with caplog.at_level(std_logging.INFO):
+        client.get(path)
+        client.post(path, {"username": "x"})
+        std_logging.getLogger("django.server").info('"%s" %s %s', f"GET {path} HTTP/1.1", 200, 10)
+    redactor = RedactSecretPathsFilter()
+    lines = []
+    for record in caplog.records:
+        redactor.filter(record)  # what the site's log handlers do to every line
+        lines.append(record.getMessage())
+    assert any("[redacted]" in line for line in lines)
+    assert not any(token in line for line in lines)
+
+
+def test_the_site_log_handlers_redact(settings):
+    assert "redact_secret_paths" in settings.LOGGING["handlers"]["console"]["filters"]
+    assert "redact_secret_paths" in settings.LOGGING["handlers"]["mail_admins"]["filters"]
+
+
+def test_ordinary_paths_are_logged_as_they_are():
+    from service_center.http import redact_paths
+
+    line = "GET /accounts/password/reset/sent/ HTTP/1.1 and /items/SC-000123/ and /accounts/email/confirm/send/"
+    assert redact_paths(line) == line
+
+
+DOWN_REDIS = {
+    "CACHES": {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    },
+    "SESSION_ENGINE": "service_center.sessions",
+}
+
+
+def test_with_redis_down_login_answers_503_with_retry_after(user, password):
+    """F12: the throttle's counters live in Redis; without it the login is unavailable, not broken."""
+    client = Client(raise_request_exception=False)
+    with override_settings(**DOWN_REDIS):
+        response = client.post("/accounts/login/", {"username": user.username, "password": password})
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response["Retry-After"] == "30"
+    assert "We’ll be back in a moment" in response.text
+
+
+def test_with_redis_down_a_logged_in_user_gets_503_and_stays_logged_in(user, settings):
+    client = Client(raise_request_exception=False)
+    client.cookies["sessionid"] = "a" * 32  # the session the user had in Redis
+    with override_settings(**DOWN_REDIS):
+        response = client.get("/accounts/profile/")
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response["Retry-After"] == "30"
+    assert "sessionid" not in response.cookies  # not deleted: back in once Redis is
+
+
+def test_an_outage_does_not_mail_the_admins_once_per_request(user, settings, mailoutbox):
+    import logging as std_logging
+
+    from django.utils.log import AdminEmailHandler
+
+    from service_center.logging import NotAnOutageFilter
+
+    settings.ADMINS = [("Owner", "owner@example.com")]
+    handler = AdminEmailHandler()
+    handler.addFilter(NotAnOutageFilter())
+    logger = std_logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        client = Client(raise_request_exception=False)
+        client.cookies["sessionid"] = "a" * 32
+        with override_settings(**DOWN_REDIS):
+            assert client.get("/accounts/profile/").status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    finally:
+        logger.removeHandler(handler)
+    assert mailoutbox == []
+    assert "not_an_outage" in settings.LOGGING["handlers"]["mail_admins"]["filters"]

@@ -5,6 +5,7 @@ exactly as a restart or a network failure would, and watch the site answer 503 a
 """
 
 import contextlib
+import hashlib
 import http.cookiejar
 import json
 import os
@@ -25,7 +26,8 @@ import pytest
 from django.conf import settings
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-DB_NAME = "service_center_serving_test"
+# One per checkout: test runs of several worktrees on one machine must not drop each other's database.
+DB_NAME = "sc_serving_" + hashlib.sha256(str(settings.BASE_DIR).encode()).hexdigest()[:10]
 PASSWORD = "tide-chart-regulator-42"
 
 
@@ -133,6 +135,8 @@ def site(tmp_path_factory):
         "STATIC_ROOT": str(tmp / "static"),
         "LOG_FORMAT": "json",
         "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
+        # The owner browses the logbook with a password alone here: these tests are about serving, not 2FA.
+        "REQUIRE_2FA_FOR_STAFF": "off",
     }
     manage = [sys.executable, "manage.py"]
     commands = [

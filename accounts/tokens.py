@@ -1,0 +1,65 @@
+"""The signed links that mails carry: confirming an address, signing up with one, accepting an invitation.
+
+Each is signed with SECRET_KEY and a salt of its own (a token for one purpose is useless for another) and
+expires; none is stored anywhere: the task that sends the mail makes it, and the page that opens it checks it.
+"""
+
+from django.conf import settings
+from django.core import signing
+
+from accounts.models import Invitation, User
+
+CONFIRM_SALT = "accounts.confirm-email"
+SIGN_UP_SALT = "accounts.sign-up"
+INVITATION_SALT = "accounts.invitation"
+
+
+class BadToken(Exception):
+    """A link that is expired, altered, or no longer fits (an address changed, an invitation accepted)."""
+
+
+def _load(token: str, *, salt: str, max_age: int) -> dict:
+    try:
+        data = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.SignatureExpired as error:
+        raise BadToken("expired") from error
+    except signing.BadSignature as error:
+        raise BadToken("invalid") from error
+    if not isinstance(data, dict):
+        raise BadToken("invalid")
+    return data
+
+
+def confirmation_token(user: User) -> str:
+    return signing.dumps({"user": user.pk, "email": user.email.lower()}, salt=CONFIRM_SALT, compress=True)
+
+
+def confirmation_data(token: str) -> dict:
+    return _load(token, salt=CONFIRM_SALT, max_age=settings.EMAIL_CONFIRMATION_SECONDS)
+
+
+def sign_up_token(email: str) -> str:
+    return signing.dumps({"email": email}, salt=SIGN_UP_SALT, compress=True)
+
+
+def sign_up_email(token: str) -> str:
+    """The address a sign-up link was sent to, while no account has it yet."""
+    email = _load(token, salt=SIGN_UP_SALT, max_age=settings.EMAIL_CONFIRMATION_SECONDS).get("email")
+    if not isinstance(email, str) or not email:
+        raise BadToken("invalid")
+    if User.objects.filter(email__iexact=email).exists():
+        raise BadToken("used")
+    return email
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps({"invitation": invitation.pk, "email": invitation.email.lower()}, salt=INVITATION_SALT)
+
+
+def open_invitation(token: str) -> Invitation:
+    """The invitation a link stands for, while it is not accepted yet."""
+    data = _load(token, salt=INVITATION_SALT, max_age=settings.INVITATION_SECONDS)
+    invitation = Invitation.objects.filter(pk=data.get("invitation"), accepted_at__isnull=True).first()
+    if invitation is None or invitation.email.lower() != data.get("email"):
+        raise BadToken("used")
+    return invitation
