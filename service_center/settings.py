@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "accounts",
     "customers",
     "core",
+    "maintenance",
 ]
 
 MIDDLEWARE = [
@@ -183,7 +184,10 @@ TASK_RETRY_SECONDS = env.int("TASK_RETRY_SECONDS", default=30)
 # /readyz reports the worker as stalled when a task has waited longer than this.
 TASK_STALL_SECONDS = env.int("TASK_STALL_SECONDS", default=60)
 # Tasks the worker queues by itself, every so many seconds (each must be safe to run twice).
-PERIODIC_TASKS = {}
+PERIODIC_TASKS = {
+    # Service reminders, once a day (maintenance/tasks.py; or cron: manage.py send_service_reminders).
+    "maintenance.tasks.send_service_reminders": 24 * 60 * 60,
+}
 
 # Authentication
 # ------------------------------------------------------------------------------
@@ -357,3 +361,20 @@ LOGBOOK_PAGE_SIZE = 25
 # https://django-phonenumber-field.readthedocs.io/en/latest/reference.html#settings
 PHONENUMBER_DEFAULT_REGION = env("PHONE_REGION", default="US")
 PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
+
+# Service clocks and reminders (maintenance)
+# ------------------------------------------------------------------------------
+# Whose cylinder rules the preset plans follow: "US" (49 CFR 180.209) or "UK" (BS EN ISO 18119). README, 8.
+SERVICE_PLAN_REGION = env("SERVICE_PLAN_REGION", default="US")
+if SERVICE_PLAN_REGION not in ("US", "UK"):
+    sys.exit(f"service_center cannot start: SERVICE_PLAN_REGION must be 'US' or 'UK', not {SERVICE_PLAN_REGION!r}.")
+# The due list shows what falls due within this many weeks (and everything overdue) unless asked otherwise.
+SERVICE_DUE_WEEKS = env.int("SERVICE_DUE_WEEKS", default=8)
+# A customer is reminded of what falls due within this many days (and of what is overdue).
+SERVICE_REMINDER_DAYS = env.int("SERVICE_REMINDER_DAYS", default=30)
+# The bench's capacity: reminders of any seven days name at most this many pieces (the jobs they may bring).
+SERVICE_JOBS_PER_WEEK = env.int("SERVICE_JOBS_PER_WEEK", default=40)
+# Where a reminded customer books: a web page or a mailto: link; empty: they reply or call (SHOP_CONTACT).
+SERVICE_BOOKING_URL = env("SERVICE_BOOKING_URL", default="")
+# The gear's public page (from a sticker's QR code): requests per client address, in seconds, then locked for.
+THROTTLE_GEAR_PAGE = (30, 60, 5 * 60)
