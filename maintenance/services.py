@@ -188,11 +188,17 @@ def job_clocks(item: ServiceItem) -> list[ServiceClock]:
     return list(ServiceClock.objects.in_force().filter(equipment_type_id=item.equipment.kind_id))
 
 
+def chosen_clocks(item: ServiceItem) -> list[ServiceClock] | None:
+    """The clocks ticked for a job; None while nobody has saved a choice."""
+    selection = JobClockSelection.objects.filter(item=item).first()
+    return None if selection is None else list(selection.clocks.all())
+
+
 def suggested_clocks(item: ServiceItem) -> list[ServiceClock]:
     """The ticks a job's panel starts from: what was chosen before, else what the requested service suggests."""
-    selection = JobClockSelection.objects.filter(item=item).first()
-    if selection is not None:
-        return list(selection.clocks.all())
+    chosen = chosen_clocks(item)
+    if chosen is not None:
+        return chosen
     return [clock for clock in job_clocks(item) if clock.suggested_by(item.requested_service)]
 
 
@@ -218,8 +224,7 @@ def reset_clocks_of_released_job(*, item: ServiceItem, actor: AbstractUser | Non
     job's timeline. Nothing ticked on a piece with clocks is said too, so that nobody assumes otherwise."""
     if item.equipment_id is None:
         return []
-    selection = JobClockSelection.objects.filter(item=item).first()
-    clocks = list(selection.clocks.all()) if selection else []
+    clocks = chosen_clocks(item) or []
     if not clocks:
         if job_clocks(item):
             record_event(item=item, kind=ServiceEvent.Kind.SERVICE, actor=actor, note=_("No service clock was reset."))

@@ -36,5 +36,5 @@ def job_clocks(context, item):
     elif request.user.has_perm("maintenance.reset_clocks"):
         panel["form"] = JobClocksForm(clocks=clocks, initial={"clocks": services.suggested_clocks(item)})
     else:
-        panel["chosen"] = services.suggested_clocks(item)
+        panel["chosen"] = services.chosen_clocks(item)
     return panel
