@@ -30,6 +30,7 @@ class DueListFilterForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["weeks"].widget.attrs["placeholder"] = str(settings.SERVICE_DUE_WEEKS)
         self.fields["kind"].queryset = EquipmentType.objects.filter(service_clocks__isnull=False).distinct()
         self.fields["clock"].queryset = ServiceClock.objects.in_force().select_related("equipment_type")
         self.fields["clock"].label_from_instance = str
