@@ -205,7 +205,7 @@ def suggested_clocks(item: ServiceItem) -> list[ServiceClock]:
 @transaction.atomic
 def choose_job_clocks(*, item_pk: int, clock_ids: Iterable[int], actor: AbstractUser) -> JobClockSelection:
     """Save which clocks the job resets when it is released (replacing an earlier choice)."""
-    item = ServiceItem.objects.select_for_update().select_related("equipment").get(pk=item_pk)
+    item = ServiceItem.objects.select_for_update(of=("self",)).select_related("equipment").get(pk=item_pk)
     if item.is_closed:
         raise MaintenanceError(_("This job is closed: its service was recorded when it was released."))
     allowed = {clock.pk: clock for clock in job_clocks(item)}
