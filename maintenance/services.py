@@ -312,7 +312,7 @@ def pieces_reminded_in_week(day: datetime.date) -> int:
 
 
 def plan_reminders(*, day: datetime.date) -> tuple[list[ReminderPlan], list[ReminderPlan]]:
-    """(who is reminded on `day`, who waits for room on the bench), earliest due first.
+    """(who is reminded on `day`, the first who wait for room on the bench), earliest due first.
 
     A customer is reminded of every clock of theirs due within SERVICE_REMINDER_DAYS of `day`, overdue ones
     included, that no reminder named for that due date yet; only customers who consented, are not erased and
@@ -320,27 +320,23 @@ def plan_reminders(*, day: datetime.date) -> tuple[list[ReminderPlan], list[Remi
     whose first due date is earliest go first, and the first one who does not fit waits with everyone after
     them (a customer with more pieces than a whole week's room goes alone in an empty week).
     """
-    horizon = day + datetime.timedelta(days=settings.SERVICE_REMINDER_DAYS)
-    already = Reminder.objects.filter(
-        equipment_clock=OuterRef("pk"), due_on=OuterRef("next_due_on"), customer=OuterRef("equipment__owner")
-    )
-    rows = (
-        EquipmentClock.objects.in_force()
-        .due_by(horizon)
-        .exclude(Exists(already))
-        .filter(equipment__owner__consent=True, equipment__owner__erased_at__isnull=True)
-        .exclude(equipment__owner__email="")
-        .for_lists()
-        .order_by("next_due_on", "equipment__owner_id", "equipment_id", "clock__position", "pk")
-    )
-    plans: dict[int, ReminderPlan] = {}
-    for row in rows:
-        owner = row.equipment.owner
-        plans.setdefault(owner.pk, ReminderPlan(customer=owner, clocks=[])).clocks.append(row)
     capacity = settings.SERVICE_JOBS_PER_WEEK
     room = capacity - pieces_reminded_in_week(day)
+    eligible = reminder_candidates(day)
+    # Walk the next-due index only as far as needed: each customer reminded takes at least one piece of the room,
+    # so the first room + 1 customers decide the day (the last of them, if anyone, is the first who waits).
+    owners: dict[int, None] = {}
+    for owner in eligible.values_list("equipment__owner_id", flat=True).iterator(chunk_size=500):
+        owners.setdefault(owner)
+        if len(owners) > max(room, 1):
+            break
+    plans: dict[int, ReminderPlan] = {}
+    for row in eligible.filter(equipment__owner__in=list(owners)).for_lists():
+        plans.setdefault(row.equipment.owner_id, ReminderPlan(customer=row.equipment.owner, clocks=[])).clocks.append(
+            row
+        )
     chosen, waiting = [], []
-    for plan in plans.values():
+    for plan in (plans[owner] for owner in owners):
         fits = plan.pieces <= room or (room == capacity > 0 and not chosen)
         if waiting or not fits:
             waiting.append(plan)
@@ -350,13 +346,29 @@ def plan_reminders(*, day: datetime.date) -> tuple[list[ReminderPlan], list[Remi
     return chosen, waiting
 
 
+def reminder_candidates(day: datetime.date):
+    """Clocks of reminded customers due within the window, not yet reminded for that date, earliest first."""
+    horizon = day + datetime.timedelta(days=settings.SERVICE_REMINDER_DAYS)
+    already = Reminder.objects.filter(
+        equipment_clock=OuterRef("pk"), due_on=OuterRef("next_due_on"), customer=OuterRef("equipment__owner")
+    )
+    return (
+        EquipmentClock.objects.in_force()
+        .due_by(horizon)
+        .exclude(Exists(already))
+        .filter(equipment__owner__consent=True, equipment__owner__erased_at__isnull=True)
+        .exclude(equipment__owner__email="")
+        .order_by("next_due_on", "pk")
+    )
+
+
 @dataclasses.dataclass
 class ReminderRun:
     """What one run of the reminders did."""
 
     day: datetime.date
     sent: list[ReminderPlan]
-    waiting: list[ReminderPlan]
+    waiting: int
     dry_run: bool = False
 
     def as_dict(self) -> dict:
@@ -364,7 +376,7 @@ class ReminderRun:
             "day": self.day.isoformat(),
             "customers": len(self.sent),
             "pieces": sum(plan.pieces for plan in self.sent),
-            "waiting": len(self.waiting),
+            "waiting": self.waiting,
             "dry_run": self.dry_run,
         }
 
@@ -378,10 +390,15 @@ def send_service_reminders(*, day: datetime.date | None = None, dry_run: bool = 
     day = day or today()
     fill_missing_clocks()
     chosen, waiting = plan_reminders(day=day)
+    if waiting:  # how many in all wait: counted only on days when anyone does
+        everyone = reminder_candidates(day).order_by().values("equipment__owner_id").distinct().count()
+        waiting_count = everyone - len(chosen)
+    else:
+        waiting_count = 0
     if dry_run:
-        return ReminderRun(day=day, sent=chosen, waiting=waiting, dry_run=True)
+        return ReminderRun(day=day, sent=chosen, waiting=waiting_count, dry_run=True)
     sent = [plan for plan in chosen if _remind(plan, day)]
-    return ReminderRun(day=day, sent=sent, waiting=waiting)
+    return ReminderRun(day=day, sent=sent, waiting=waiting_count)
 
 
 def _remind(plan: ReminderPlan, day: datetime.date) -> bool:

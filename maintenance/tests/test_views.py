@@ -40,7 +40,7 @@ def test_the_due_list_groups_gear_per_customer_most_overdue_first(desk_client):
     assert "Far Future" not in text
     assert "Overdue" in text
     assert text.count("Apeks XTX50") == 3
-    assert "2 customers with gear due" in text
+    assert "3 services due by" in text
 
 
 def test_the_due_list_says_who_gets_no_reminder_and_why(desk_client):
@@ -81,12 +81,17 @@ def test_bad_filters_answer_400_with_the_reason(desk_client, query):
     assert "invalid-feedback" in response.text
 
 
-def test_the_due_list_pages_by_customer_and_a_missing_page_is_404(desk_client):
-    for number in range(21):
+def test_the_due_list_shows_each_customer_once_complete_on_the_page_of_their_earliest_due_clock(desk_client):
+    for number in range(49):
         due_in(number, owner=CustomerFactory(name=f"Customer {number:02d}"))
-    first, second = desk_client.get(DUE).text, desk_client.get(DUE, {"page": 2}).text
-    assert "Customer 00" in first and "Customer 19" in first and "Customer 20" not in first
-    assert "Customer 20" in second
+    club = CustomerFactory(name="Dive Club")
+    due_in(49, owner=club, serial_number="CLUB-EARLY")  # the 50th clock: last on page 1
+    due_in(55, owner=club, serial_number="CLUB-LATE")  # falls on page 2, shown with the club on page 1
+    due_in(56, owner=CustomerFactory(name="Customer 56"))
+    first, second = desk_client.get(DUE, {"weeks": 10}).text, desk_client.get(DUE, {"weeks": 10, "page": 2}).text
+    assert "Customer 00" in first and "Customer 48" in first
+    assert "CLUB-EARLY" in first and "CLUB-LATE" in first
+    assert "Dive Club" not in second and "Customer 56" in second
     assert desk_client.get(DUE, {"page": 9}).status_code == HTTPStatus.NOT_FOUND
 
 

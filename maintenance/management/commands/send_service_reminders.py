@@ -32,7 +32,7 @@ class Command(BaseCommand):
         pieces = sum(plan.pieces for plan in run.sent)
         self.stdout.write(
             f"{run.day.isoformat()}: {verb} {len(run.sent)} customer(s) of {pieces} piece(s); "
-            f"{len(run.waiting)} customer(s) wait for room on the bench (SERVICE_JOBS_PER_WEEK)."
+            f"{run.waiting} customer(s) wait for room on the bench (SERVICE_JOBS_PER_WEEK)."
         )
         if dry_run and options["verbosity"] > 1:
             for plan in run.sent:
