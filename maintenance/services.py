@@ -336,7 +336,8 @@ def plan_reminders(*, day: datetime.date) -> tuple[list[ReminderPlan], list[Remi
             row
         )
     chosen, waiting = [], []
-    for plan in (plans[owner] for owner in owners):
+    # A customer another run reminded meanwhile has no clocks left here.
+    for plan in (plans[owner] for owner in owners if owner in plans):
         fits = plan.pieces <= room or (room == capacity > 0 and not chosen)
         if waiting or not fits:
             waiting.append(plan)

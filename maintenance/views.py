@@ -85,7 +85,7 @@ class DueListView(PermissionRequiredMixin, View):
         owners = list(dict.fromkeys(owner for _pk, owner in page.object_list))
         groups = {}
         # Their pieces by the owner index, then their clocks by the piece: never a walk of the whole list.
-        pieces = list(Equipment.objects.filter(owner__in=owners).values_list("pk", flat=True))
+        pieces = list(Equipment.objects.filter(owner__in=owners).order_by().values_list("pk", flat=True))
         for row in with_last_reminder(rows.filter(equipment__in=pieces).for_lists()):
             group = groups.setdefault(row.equipment.owner_id, {"customer": row.equipment.owner, "rows": []})
             group["first_on_page"] = group.get("first_on_page", row.pk in on_page)
