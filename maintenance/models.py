@@ -188,7 +188,8 @@ class ServiceRecord(models.Model):
         OUTSIDE = "outside", _("Elsewhere")
 
     equipment = models.ForeignKey(Equipment, on_delete=models.CASCADE, related_name="service_records")
-    clock = models.ForeignKey(ServiceClock, on_delete=models.CASCADE, related_name="records")
+    # A clock with history cannot be deleted from a plan: the history would go with it.
+    clock = models.ForeignKey(ServiceClock, on_delete=models.PROTECT, related_name="records")
     done_on = models.DateField(_("done on"))
     source = models.CharField(_("where"), max_length=10, choices=Source)
     item = models.ForeignKey(

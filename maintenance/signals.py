@@ -6,9 +6,9 @@ from django.dispatch import receiver
 from core.models import ServiceItem, Status
 from core.signals import status_changed
 from customers.models import Equipment
-from customers.signals import customers_merging
+from customers.signals import customer_erased, customers_merging
 from maintenance import services
-from maintenance.models import Reminder, ServiceClock
+from maintenance.models import Reminder, ServiceClock, ServiceRecord
 from service_center.tasks import enqueue_on_commit
 
 
@@ -47,6 +47,12 @@ def move_reminders(sender, source, target, **kwargs):
         else:
             reminder.customer = target
             reminder.save(update_fields=["customer"])
+
+
+@receiver(customer_erased)
+def forget_notes(sender, customer, **kwargs):
+    # The dates and the work stay (the gear's technical history); notes typed about the service may name people.
+    ServiceRecord.objects.filter(equipment__owner=customer).exclude(note="").update(note="")
 
 
 def fill_clocks_after_migrate(sender, **kwargs):

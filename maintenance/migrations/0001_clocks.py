@@ -89,7 +89,7 @@ class Migration(migrations.Migration):
                 ('done_by', models.CharField(blank=True, max_length=120, verbose_name='done by')),
                 ('note', models.TextField(blank=True, max_length=500, verbose_name='note')),
                 ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='recorded')),
-                ('clock', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='records', to='maintenance.serviceclock')),
+                ('clock', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='records', to='maintenance.serviceclock')),
                 ('equipment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='service_records', to='customers.equipment')),
                 ('item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.serviceitem', verbose_name='job')),
                 ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
