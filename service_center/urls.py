@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("core.urls")),
+    path("", include("notifications.urls")),
     path("", include("maintenance.urls")),
 ]
 
