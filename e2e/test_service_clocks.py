@@ -5,6 +5,7 @@ import datetime
 import importlib
 import shutil
 import subprocess
+import time
 
 import pytest
 from django.apps import apps
@@ -17,6 +18,7 @@ from core.tests.factories import ServiceItemFactory
 from maintenance import services
 from maintenance.tests.factories import clock_of, consenting_customer, piece, preset
 from service_center.roles import MANAGERS, TECHNICIANS
+from service_center.worker import queue_periodic_tasks
 
 from .conftest import ARTIFACTS
 from .test_journeys import PASSWORD, log_in
@@ -36,7 +38,9 @@ def staff(username, group):
     return user
 
 
-def test_a_regulator_falling_due_from_the_due_list_to_its_gear_page(live_server, new_page, inspector):
+def test_a_regulator_falling_due_from_the_due_list_to_its_gear_page(
+    live_server, new_page, inspector, run_worker, settings, mailoutbox
+):
     base, today = live_server.url, timezone.localdate()
     manager = staff("boss", MANAGERS)
     staff("tech", TECHNICIANS)
@@ -69,6 +73,20 @@ def test_a_regulator_falling_due_from_the_due_list_to_its_gear_page(live_server,
     expect(tech.get_by_role("link", name="Apeks XTX50 Regulator")).to_be_visible()
     expect(tech.get_by_role("link", name="Faber FX12 Cylinder")).to_be_visible()
     inspector.check(tech, "service-due")
+    # The worker's daily run: Rosa receives one reminder listing both; running it again sends nothing.
+    settings.PERIODIC_TASKS = {"maintenance.tasks.send_service_reminders": 24 * 60 * 60}
+    assert queue_periodic_tasks(time.time()) == ["maintenance.tasks.send_service_reminders"]
+    run_worker()
+    [mail] = mailoutbox
+    assert mail.to == ["rosa@example.com"]
+    assert "Apeks XTX50 regulator (serial RG1001): annual service, due" in mail.body
+    assert "Faber FX12 cylinder (serial CY2002): visual inspection, due" in mail.body
+    services.send_service_reminders()
+    run_worker()
+    assert len(mailoutbox) == 1
+    tech.reload()
+    expect(tech.locator('td[data-label="Reminded"]')).to_have_text([services.readable(today)] * 2)
+
     tech.get_by_label("Clock").select_option(label="Regulator: Annual service")
     tech.get_by_role("button", name="Show").click()
     expect(tech.get_by_role("link", name="Faber FX12 Cylinder")).to_have_count(0)

@@ -27,6 +27,9 @@ from maintenance.models import (
     ServiceClock,
     ServiceRecord,
 )
+from notifications import rendering
+from notifications import services as outbox
+from notifications.models import Event
 
 BATCH = 2000
 
@@ -418,7 +421,7 @@ def _remind(plan: ReminderPlan, day: datetime.date) -> bool:
 
 
 def reminder_lines(plan: ReminderPlan, day: datetime.date) -> list[str]:
-    """One line per due clock, as the customer reads it: the piece, the work, and when."""
+    """One line per due clock, as the customer reads it: the piece, the work, and when (dated as messages are)."""
     lines = []
     for row in plan.clocks:
         piece = row.equipment
@@ -426,9 +429,9 @@ def reminder_lines(plan: ReminderPlan, day: datetime.date) -> list[str]:
         if piece.serial_number:
             what += " " + _("(serial %(serial)s)") % {"serial": piece.serial_number}
         if row.next_due_on < day:
-            when = _("overdue since %(date)s") % {"date": readable(row.next_due_on)}
+            when = _("overdue since %(date)s") % {"date": outbox.day(row.next_due_on)}
         else:
-            when = _("due %(date)s") % {"date": readable(row.next_due_on)}
+            when = _("due %(date)s") % {"date": outbox.day(row.next_due_on)}
         lines.append(f"{what}: {row.clock.name.lower()}, {when}")
     return lines
 
@@ -441,5 +444,15 @@ def booking_line() -> str:
 
 
 def queue_reminder_message(*, plan: ReminderPlan, day: datetime.date) -> None:
-    """Hand one customer's reminder to the outbox (the notifications app), inside the caller's transaction."""
-    raise NotImplementedError("Reminders go out through the notifications app's outbox, which is not merged yet.")
+    """Hand one customer's reminder to the outbox (notifications' "service due" message, which managers edit),
+    inside the caller's transaction: it is delivered by the worker once the reminder records are committed."""
+
+    def context() -> dict:
+        return {
+            **rendering.shop_context(),
+            "customer_name": plan.customer.name,
+            "service_due": "\n".join(f"- {line}" for line in reminder_lines(plan, day)),
+            "booking": booking_line(),
+        }
+
+    outbox.queue_customer_message(customer=plan.customer, event=Event.SERVICE_DUE, context=context)

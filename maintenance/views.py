@@ -354,6 +354,7 @@ class JobClocksView(PermissionRequiredMixin, View):
 
 def gear_page(request, token):
     """The piece's public page from its sticker: what it is and when its service is due. Nothing about anyone."""
+    request.path_for_log = "/gear/…/"  # the access log never holds a working address
     if refused := refuse_if_throttled(request, (GEAR_PAGE_THROTTLE, client_ip(request)), count=True):
         return refused
     page = GearPage.from_token(token)

@@ -11,20 +11,28 @@ from customers.tests.factories import CustomerFactory
 from maintenance import services
 from maintenance.models import Reminder
 from maintenance.tests.factories import consenting_customer, piece
+from notifications.models import Event, Message
 
 D = datetime.date
 
 
+class Outbox:
+    """The service-due messages in notifications' outbox: (customer id, plain text), oldest first."""
+
+    def __iter__(self):
+        messages = Message.objects.filter(event=Event.SERVICE_DUE).order_by("id")
+        return iter([(message.customer_id, message.body_text) for message in messages])
+
+    def __len__(self):
+        return Message.objects.filter(event=Event.SERVICE_DUE).count()
+
+    def __eq__(self, other):
+        return list(self) == other
+
+
 @pytest.fixture
-def outbox(monkeypatch):
-    """The messages the run hands to the outbox: (customer id, lines)."""
-    sent = []
-
-    def queue(*, plan, day):
-        sent.append((plan.customer.pk, services.reminder_lines(plan, day)))
-
-    monkeypatch.setattr(services, "queue_reminder_message", queue)
-    return sent
+def outbox():
+    return Outbox()
 
 
 def at(day: D):
@@ -43,9 +51,13 @@ def test_a_run_reminds_each_customer_once_and_a_second_run_sends_nothing(outbox)
     assert first.as_dict() == {"day": "2026-11-27", "customers": 1, "pieces": 2, "waiting": 0, "dry_run": False}
     assert second.as_dict()["customers"] == 0
     assert len(outbox) == 1
-    customer, lines = outbox[0]
+    [(customer, text)] = list(outbox)
     assert customer == rosa.pk
-    assert [line.split(":")[1].split(",")[0].strip() for line in lines] == ["annual service", "visual inspection"]
+    regulator, cylinder = rosa.equipment.order_by("pk")
+    assert (
+        f"- Apeks XTX50 regulator (serial {regulator.serial_number}): annual service, due 10 December 2026\n"
+        f"- Apeks XTX50 cylinder (serial {cylinder.serial_number}): visual inspection, due 20 December 2026"
+    ) in text
     assert Reminder.objects.filter(customer=rosa, sent_on=D(2026, 11, 27)).count() == 2
 
 
@@ -94,7 +106,7 @@ def test_reminders_that_wait_for_room_go_out_on_a_later_day(outbox, settings):
 
 
 @pytest.mark.django_db
-def test_a_message_that_cannot_be_queued_leaves_no_reminder_record(monkeypatch):
+def test_a_message_that_cannot_be_queued_leaves_no_reminder_record(monkeypatch, outbox):
     piece(owner=consenting_customer(), purchased_on=D(2025, 12, 10))
 
     def broken(*, plan, day):
@@ -104,6 +116,7 @@ def test_a_message_that_cannot_be_queued_leaves_no_reminder_record(monkeypatch):
     with at(D(2026, 11, 27)), pytest.raises(RuntimeError):
         services.send_service_reminders()
     assert not Reminder.objects.exists()  # tomorrow's run tries again
+    assert outbox == []
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -292,3 +292,13 @@ def test_staff_who_scan_a_sticker_land_on_the_pieces_clocks(desk_client, front_d
     response = desk_client.get(page.get_absolute_url())
     assert response.status_code == HTTPStatus.FOUND
     assert response.url == f"/service-due/equipment/{regulator.pk}/"
+
+
+def test_the_access_log_never_holds_a_gear_pages_address(client, caplog, front_desk):
+    import logging
+
+    page = services.switch_gear_page(equipment=piece(), enabled=True, actor=front_desk)
+    with caplog.at_level(logging.INFO, logger="service_center.access"):
+        client.get(page.get_absolute_url())
+    assert "GET /gear/…/ 200" in caplog.records[-1].getMessage()
+    assert page.token not in caplog.text
