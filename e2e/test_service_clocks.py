@@ -28,8 +28,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def _maintenance_permissions(_site):
-    # Other transactional tests empty the tables: grant the groups our rights again, as the migration does.
+    # Other transactional tests empty the tables: grant the groups our rights and make the reminder's message
+    # template again, as the migrations do.
     importlib.import_module("maintenance.migrations.0003_staff_permissions").grant(apps, None)
+    importlib.import_module("notifications.migrations.0003_service_due_event").create_template(apps, None)
 
 
 def staff(username, group):
