@@ -35,3 +35,15 @@ def clock_of(equipment, clock_name: str) -> EquipmentClock:
 
 def consenting_customer(**kwargs):
     return CustomerFactory(consent=True, consent_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC), **kwargs)
+
+
+def remake_migration_data():
+    """For transactional tests, which find the tables emptied by the one before: the equipment types, the preset
+    plans and the "Service due" message template, made again as the migrations make them."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("customers.migrations.0002_equipment_types").create_types(apps, None)
+    importlib.import_module("maintenance.migrations.0002_preset_plans").create_plans(apps, None)
+    importlib.import_module("notifications.migrations.0003_service_due_event").create_template(apps, None)

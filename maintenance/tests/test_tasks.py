@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from maintenance.models import Reminder
-from maintenance.tests.factories import consenting_customer, piece
+from maintenance.tests.factories import consenting_customer, piece, remake_migration_data
 from service_center.worker import queue_periodic_tasks
 
 TASK = "maintenance.tasks.send_service_reminders"
@@ -16,8 +16,9 @@ def test_the_worker_queues_the_reminders_once_a_day(settings):
     assert settings.PERIODIC_TASKS[TASK] == 24 * 60 * 60
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_sends_the_daily_reminders_once_per_day(run_worker, settings, mailoutbox):
+    remake_migration_data()
     settings.PERIODIC_TASKS = {TASK: 24 * 60 * 60}
     owner = consenting_customer(email="rosa@example.com")
     piece(owner=owner, purchased_on=datetime.date(2025, 12, 10))

@@ -302,3 +302,21 @@ def test_the_access_log_never_holds_a_gear_pages_address(client, caplog, front_d
         client.get(page.get_absolute_url())
     assert "GET /gear/…/ 200" in caplog.records[-1].getMessage()
     assert page.token not in caplog.text
+
+
+def test_a_refused_gear_page_is_logged_without_its_address(client, front_desk):
+    """Django's "Not Found" warning writes the path; the site's log handler takes the signed address out of it."""
+    import io
+    import logging
+
+    page = services.switch_gear_page(equipment=piece(), enabled=True, actor=front_desk)
+    services.switch_gear_page(equipment=page.equipment, enabled=False, actor=front_desk)
+    console = next(handler for handler in logging.getLogger().handlers if handler.name == "console")
+    stream, console.stream = console.stream, io.StringIO()
+    try:
+        assert client.get(page.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
+        written = console.stream.getvalue()
+    finally:
+        console.stream = stream
+    assert "Not Found: /gear/…/" in written
+    assert page.token not in written
