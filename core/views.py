@@ -22,6 +22,7 @@ from django.views.generic import DetailView, FormView
 from core import services
 from core.forms import ITEM_FIELDS, AssignForm, EditForm, LogbookFilterForm, NoteForm, StatusForm, TakeInForm
 from core.models import LogbookRevision, Priority, ServiceItem, Status
+from service_center.downloads import Echo, spreadsheet_safe
 from service_center.views import InvalidFormStatusMixin
 
 
@@ -272,21 +273,6 @@ class ItemDeleteView(ItemPermissionMixin, DetailView):
             return redirect(item)
         messages.success(request, _("%(number)s was deleted.") % {"number": number})
         return redirect("core:index")
-
-
-class Echo:
-    """A file-like object whose write() hands the line back, for csv.writer in a streamed response."""
-
-    def write(self, value):
-        return value
-
-
-def spreadsheet_safe(value):
-    """Neutralise a cell a spreadsheet would run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
 
 
 class ItemExportView(ItemPermissionMixin, View):

@@ -21,6 +21,8 @@ class Event(models.TextChoices):
     READY = "ready", _("Ready for pickup")
     REMINDER = "reminder", _("Pickup reminder")
     RELEASED = "released", _("Released")
+    # Sent by maintenance: the customer's gear falling due for service (one message listing every piece).
+    SERVICE_DUE = "service_due", _("Service due")
 
 
 class MessageTemplate(models.Model):

@@ -51,6 +51,8 @@ VARIABLES = {
     "status_url": "The link to the job’s status page",
     "days_waiting": "Reminders: days since the item was ready",
     "released_on": "Released: the date it was collected",
+    "service_due": "Service due: the customer's gear falling due and when, one line each",
+    "booking": "Service due: how to book (the booking page, or reply and the shop's contact line)",
 }
 
 SAMPLE = {
@@ -71,6 +73,9 @@ SAMPLE = {
     "status_url": "",  # filled from settings
     "days_waiting": "7",
     "released_on": "12 December 2026",
+    "service_due": "- Apeks XTX50 regulator (serial 007AB123): annual service, due 27 December 2026\n"
+    "- Faber FX12 cylinder: visual inspection, overdue since 1 November 2026",
+    "booking": "Reply to this message to book, or contact us.",
 }
 
 # What an HTML template may not contain: the preview shows it on the site, under its Content-Security-Policy.

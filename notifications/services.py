@@ -2,6 +2,7 @@
 templates and reminders. Each is atomic; deliveries are queued only once the transaction commits."""
 
 import datetime
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -95,6 +96,30 @@ def queue_message(
     customer = item.customer
     if customer is None:
         return None
+    return queue_customer_message(
+        customer=customer,
+        event=event,
+        context=lambda: item_context(item, customer, **(extra or {})),
+        item=item,
+        actor=actor,
+        reminder_days=reminder_days,
+    )
+
+
+def queue_customer_message(
+    *,
+    customer: Customer,
+    event: str,
+    context: Callable[[], dict],
+    item: ServiceItem | None = None,
+    actor: AbstractUser | None = None,
+    reminder_days: int | None = None,
+) -> Message | None:
+    """Record a message of `event` for a customer (about a job, or not) and queue its delivery, or record why it is
+    not sent. `context` gives the template's variables; it is called only when the message is really written.
+
+    None when this pickup reminder step was already recorded.
+    """
     template = MessageTemplate.objects.filter(event=event).first()
     channel, address = channels.choose(customer)
     message = Message(
@@ -114,7 +139,7 @@ def queue_message(
                 subject=template.subject,
                 body_text=template.body_text,
                 body_html=template.body_html,
-                context=item_context(item, customer, **(extra or {})),
+                context=context(),
                 unsubscribe_url=links.unsubscribe_url(customer.pk),
             )
         except rendering.TemplateProblem as problem:

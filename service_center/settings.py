@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "core",
     "notifications",
     "billing",
+    "maintenance",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +197,8 @@ TASK_STALL_SECONDS = env.int("TASK_STALL_SECONDS", default=60)
 PERIODIC_TASKS = {
     # Reminders for items ready for pickup and not collected (notifications/tasks.py); hourly, safe to repeat.
     "notifications.tasks.send_pickup_reminders": 60 * 60,
+    # Service reminders, once a day (maintenance/tasks.py; or cron: manage.py send_service_reminders).
+    "maintenance.tasks.send_service_reminders": 24 * 60 * 60,
 }
 
 # Authentication
@@ -457,3 +460,20 @@ def _billing_problem(currency, places, rounding, tax_rate):
 if _problem := _billing_problem(CURRENCY, CURRENCY_DECIMAL_PLACES, CURRENCY_ROUNDING, DEFAULT_TAX_RATE):
     sys.exit(f"service_center cannot start: {_problem}")
 DEFAULT_TAX_RATE = decimal.Decimal(DEFAULT_TAX_RATE)
+
+# Service clocks and reminders (maintenance)
+# ------------------------------------------------------------------------------
+# Whose cylinder rules the preset plans follow: "US" (49 CFR 180.209) or "UK" (BS EN ISO 18119). README, 9.
+SERVICE_PLAN_REGION = env("SERVICE_PLAN_REGION", default="US")
+if SERVICE_PLAN_REGION not in ("US", "UK"):
+    sys.exit(f"service_center cannot start: SERVICE_PLAN_REGION must be 'US' or 'UK', not {SERVICE_PLAN_REGION!r}.")
+# The due list shows what falls due within this many weeks (and everything overdue) unless asked otherwise.
+SERVICE_DUE_WEEKS = env.int("SERVICE_DUE_WEEKS", default=8)
+# A customer is reminded of what falls due within this many days (and of what is overdue).
+SERVICE_REMINDER_DAYS = env.int("SERVICE_REMINDER_DAYS", default=30)
+# The bench's capacity: reminders of any seven days name at most this many pieces (the jobs they may bring).
+SERVICE_JOBS_PER_WEEK = env.int("SERVICE_JOBS_PER_WEEK", default=40)
+# Where a reminded customer books: a web page or a mailto: link; empty: they reply or call (SHOP_CONTACT).
+SERVICE_BOOKING_URL = env("SERVICE_BOOKING_URL", default="")
+# The gear's public page (from a sticker's QR code): requests per client address, in seconds, then locked for.
+THROTTLE_GEAR_PAGE = (30, 60, 5 * 60)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("notifications.urls")),
     path("", include("billing.urls")),
+    path("", include("maintenance.urls")),
 ]
 
 handler500 = "service_center.views.server_error"

@@ -8,6 +8,7 @@ from accounts.tests.factories import UserFactory, staff_user
 from core.models import ServiceItem, Status
 from core.tests.factories import ServiceItemFactory
 from service_center.roles import FRONT_DESK, MANAGERS, STAFF_GROUPS, TECHNICIANS
+from service_center.tests.helpers import login_as
 
 pytestmark = pytest.mark.django_db
 
@@ -30,14 +31,6 @@ MATRIX = [
     ("post", "notes/", {"text": "Checked"}, (FORBIDDEN, FOUND, FOUND, FOUND)),
     ("post", "delete/", {}, (FORBIDDEN, FORBIDDEN, FORBIDDEN, FOUND)),
 ]
-
-
-def login_as(client, role):
-    if role == "anonymous":
-        return None
-    user = UserFactory() if role == "no_group" else staff_user(role)
-    client.force_login(user)
-    return user
 
 
 def url_for(path, item):
