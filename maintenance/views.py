@@ -24,6 +24,7 @@ from maintenance.forms import DueListFilterForm, GearPageForm, JobClocksForm, Ou
 from maintenance.models import EquipmentClock, GearPage, Reminder, ServiceClock, ServiceRecord
 from service_center.downloads import Echo, spreadsheet_safe
 from service_center.http import client_ip
+from service_center.qr import qr_svg
 
 GEAR_PAGE_THROTTLE = Throttle("gear-page", *settings.THROTTLE_GEAR_PAGE)
 
@@ -319,10 +320,8 @@ class StickerView(PieceDetailView):
         context = super().get_context_data(**kwargs)
         page = GearPage.objects.filter(equipment=self.piece, enabled=True).first()
         if page is not None:
-            from maintenance.stickers import qr_svg
-
             context["gear_url"] = settings.SITE_URL.rstrip("/") + page.get_absolute_url()
-            context["qr_svg"] = qr_svg(context["gear_url"])
+            context["qr_svg"] = qr_svg(context["gear_url"], css_class="qr-code-svg")
         return context
 
 

@@ -7,15 +7,13 @@ uses {% status_link_for item as status %} and {% qr_code value %}.
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import segno
 from django import template
 from django.conf import settings
 from django.templatetags.static import static
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 
 from notifications import links
 from notifications.models import Message, StatusLink
+from service_center.qr import qr_svg
 
 register = template.Library()
 
@@ -55,8 +53,7 @@ def status_link_for(item) -> SlipLink:
 @register.simple_tag
 def qr_code(value: str, title: str = "") -> str:
     """`value` as a QR code in inline SVG: no image request, nothing the Content-Security-Policy blocks."""
-    code = segno.make(value, error="m", micro=False)
-    return mark_safe(code.svg_inline(scale=1, omitsize=True, svgclass="qr-code", title=escape(title) or None))  # noqa: S308 (segno's own markup; the title is escaped)
+    return qr_svg(value, title=title)
 
 
 @register.simple_tag
