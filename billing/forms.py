@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import MONEY, DiscountLimit, LineKind, Payment, PriceItem
-from service_center.forms import BootstrapFormMixin
+from service_center.forms import BootstrapFormMixin, validate_calendar_range
 
 
 def money_field(label, *, required=True, min_value=Decimal(0), help_text=""):
@@ -175,10 +175,21 @@ class AnswerForm(BootstrapFormMixin, forms.Form):
 
 
 class ReportForm(BootstrapFormMixin, forms.Form):
-    """A report's period: every value travels in the URL."""
+    """A report's period: every value travels in the URL. Dates keep to the site's calendar range, as every other
+    date filter does: at the calendar's very ends a period's "day after" or "30 days before" does not exist."""
 
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("From"),
+        required=False,
+        validators=[validate_calendar_range],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        label=_("To"),
+        required=False,
+        validators=[validate_calendar_range],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
     def clean(self):
         cleaned = super().clean()

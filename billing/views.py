@@ -32,6 +32,7 @@ from billing.models import Estimate, EstimateLine, Invoice, Payment, PriceItem
 from billing.money import Rules, format_money
 from core.models import ServiceItem, Status
 from notifications.models import StatusLink
+from service_center.forms import EARLIEST_DATE
 from service_center.http import client_ip
 from service_center.views import InvalidFormStatusMixin
 
@@ -362,14 +363,19 @@ class ReportView(PermissionRequiredMixin, TemplateView):
     as_csv = False
     name = ""
     default_days = 30
+    has_period = True  # False: the report shows no period form, so a refused one is explained above it
 
     def get(self, request, *args, **kwargs):
         form = ReportForm(request.GET)
         if not form.is_valid():
-            return render(request, self.template_name, {"form": form}, status=HTTPStatus.BAD_REQUEST)
+            context = {"form": form, "period_refused": not self.has_period}
+            return render(request, self.template_name, context, status=HTTPStatus.BAD_REQUEST)
         today = timezone.localdate()
         end = form.cleaned_data.get("end") or today
-        start = form.cleaned_data.get("start") or end - datetime.timedelta(days=self.default_days - 1)
+        # A default period that would begin before the calendar range begins at its first day.
+        start = form.cleaned_data.get("start") or max(
+            end - datetime.timedelta(days=self.default_days - 1), EARLIEST_DATE
+        )
         shown = ReportForm({"start": start, "end": end})  # the period used, defaults filled in
         context = {
             "form": shown,
@@ -438,6 +444,7 @@ class TakingsView(ReportView):
 class BalancesView(ReportView):
     template_name = "billing/reports/balances.html"
     name = "open-balances"
+    has_period = False
     page_size = 50
 
     def data(self, start, end):
@@ -471,6 +478,7 @@ class BalancesView(ReportView):
 class WaitingView(ReportView):
     template_name = "billing/reports/waiting.html"
     name = "estimates-waiting"
+    has_period = False
 
     def data(self, start, end):
         return {"rows": reports.waiting_estimates()}
