@@ -182,6 +182,7 @@ class Estimate(models.Model):
         APPROVED = "approved", _("Approved")
         DECLINED = "declined", _("Declined")
         SUPERSEDED = "superseded", _("Replaced by a newer version")
+        WITHDRAWN = "withdrawn", _("Withdrawn (the job was closed)")
 
     class Via(models.TextChoices):
         CUSTOMER = "customer", _("by the customer on the status page")

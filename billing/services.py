@@ -317,6 +317,8 @@ def _answerable(item_pk: int, version: int) -> Estimate:
     latest = latest_estimate(item)
     if estimate is None or latest is None or estimate.status == Estimate.Status.DRAFT:
         raise BillingError(_("There is no such estimate."))
+    if item.is_closed:
+        raise BillingError(_("This job is closed, so its estimate can no longer be answered. Contact us if in doubt."))
     if estimate.status == Estimate.Status.SUPERSEDED or latest.number > estimate.number and not latest.is_draft:
         raise BillingError(_("This estimate has changed since you opened it: please read the new version."))
     if estimate.status != Estimate.Status.SENT:
@@ -366,6 +368,23 @@ def decline_estimate(*, item_pk: int, version: int, signed_name: str, ip: str | 
     if estimate.item.status == Status.WAITING_APPROVAL:
         change_status(item_pk=estimate.item_id, to_status=Status.READY, actor=None, note=note)
     return estimate
+
+
+def withdraw_estimates(*, item: ServiceItem, actor: AbstractUser | None) -> None:
+    """The job was closed (cancelled or released): an estimate still waiting for the customer can no longer be
+    answered, and says so on the status page. Called inside the status change's transaction, the job locked."""
+    waiting = list(item.estimates.filter(status=Estimate.Status.SENT).order_by("number"))
+    if not waiting:
+        return
+    Estimate.objects.filter(pk__in=[estimate.pk for estimate in waiting]).update(status=Estimate.Status.WITHDRAWN)
+    for estimate in waiting:
+        record_event(
+            item=item,
+            kind=ServiceEvent.Kind.ESTIMATE,
+            actor=actor,
+            note=_("Estimate version %(number)s withdrawn: the job is %(status)s.")
+            % {"number": estimate.number, "status": item.get_status_display().lower()},
+        )
 
 
 # Invoices --------------------------------------------------------------------------------------------------------

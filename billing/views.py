@@ -558,7 +558,7 @@ class EstimateAnswerView(TemplateView):
             raise Http404("No such estimate.")
         return for_customers(super().dispatch(request, *args, **kwargs))
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, *, form=None, **kwargs):
         item = self.link.item
         estimate = services.latest_estimate(item)
         if estimate is not None and estimate.is_draft:  # staff are writing the next version: show the last sent
@@ -574,8 +574,11 @@ class EstimateAnswerView(TemplateView):
             "prices_include_tax": settings.PRICES_INCLUDE_TAX,
             **kwargs,
         }
-        if estimate is not None and estimate.status == Estimate.Status.SENT:
-            context.setdefault("form", AnswerForm(initial={"version": estimate.number}))
+        if estimate is not None and estimate.status == Estimate.Status.SENT and not item.is_closed:
+            context["form"] = form or AnswerForm(initial={"version": estimate.number})
+        elif form is not None:
+            # Nothing left to answer (answered meanwhile, or the job closed): the reason, and no buttons.
+            context["refusal"] = form.non_field_errors()
         return super().get_context_data(**context)
 
     def post(self, request, *args, **kwargs):
