@@ -86,7 +86,9 @@ class LineForm(BootstrapFormMixin, forms.Form):
     price_item = forms.ModelChoiceField(
         label=_("From the price list"), queryset=None, required=False, empty_label=_("— free text —")
     )
-    description = forms.CharField(label=_("Description"), required=False, max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=200, help_text=_("Empty: the price list’s name.")
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=LineKind.choices, initial=LineKind.PART)
     quantity = forms.DecimalField(
         label=_("Quantity"),
@@ -105,6 +107,7 @@ class LineForm(BootstrapFormMixin, forms.Form):
         )
         self.fields["discount_percent"] = percent_field(_("Discount (%)"), required=False)
         self.fields["tax_rate"] = percent_field(_("Tax rate (%)"), required=False)
+        self.fields["tax_rate"].help_text = _("Empty: the price list’s rate.")
         for name in ("unit_price", "discount_percent", "tax_rate"):
             self.fields[name].widget.attrs["class"] = "form-control"
 

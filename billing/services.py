@@ -26,7 +26,7 @@ from billing.models import (
     Payment,
     PriceItem,
 )
-from billing.money import ZERO, Rules, Totals, compute_totals, format_money
+from billing.money import HUNDRED, ZERO, Line, Rules, Totals, compute_totals, customer_unit_price, format_money
 from core.models import ServiceEvent, ServiceItem, Status
 from core.services import LogbookError, change_status, record_event
 from notifications.models import Event
@@ -199,20 +199,29 @@ def add_line(
 ) -> EstimateLine:
     """Add a line from the price list (its code, name, price and rate unless given) or in free text.
 
-    A price other than the price list's (and any free-text line) needs the override permission; a discount must be
-    within the largest one the actor's groups allow.
+    A price or tax rate other than the price list's (and any free-text line) needs the override permission; a
+    discount must be within the largest one the actor's groups allow, and so must a line from the price list at
+    a lower price than the list's: what the customer pays is compared, unless the actor keeps the price list (and
+    could lower the list's price itself). Renaming a line from the price list is for those who keep it too.
     """
     estimate = _draft(estimate_pk)
     if quantity <= 0:
         raise BillingError(_("The quantity must be more than zero."))
+    keeps_price_list = actor.has_perm("billing.change_priceitem")
     if price_item is not None:
         if not price_item.active:
             raise BillingError(_("“%(code)s” is no longer on the price list.") % {"code": price_item.code})
         kind, code = price_item.kind, price_item.code
+        description = description.strip()
+        if description and description != price_item.name and not keeps_price_list:
+            raise BillingError(
+                _("A line from the price list keeps the price list’s name, “%(name)s”: ask a manager to change it.")
+                % {"name": price_item.name}
+            )
         description = description or price_item.name
         unit_price = price_item.unit_price if unit_price is None else unit_price
         tax_rate = price_item.tax_rate if tax_rate is None else tax_rate
-        priced_by_hand = unit_price != price_item.unit_price
+        priced_by_hand = unit_price != price_item.unit_price or tax_rate != price_item.tax_rate
     else:
         code = ""
         if not description.strip():
@@ -233,6 +242,8 @@ def add_line(
         raise BillingError(
             _("You may give a discount of at most %(allowed)s%%; ask a manager for more.") % {"allowed": allowed}
         )
+    if price_item is not None and not keeps_price_list:
+        _within_discount_limit(price_item, Line(quantity, unit_price, discount_percent, tax_rate), allowed=allowed)
     position = (estimate.lines.order_by("-position").values_list("position", flat=True).first() or 0) + 1
     return EstimateLine.objects.create(
         estimate=estimate,
@@ -245,6 +256,32 @@ def add_line(
         unit_price=unit_price,
         discount_percent=discount_percent,
         tax_rate=tax_rate,
+    )
+
+
+def _percent(value: Decimal) -> str:
+    """ "10", "12.5": a percentage as people write it."""
+    return f"{value.quantize(Decimal('0.01')).normalize():f}"
+
+
+def _within_discount_limit(price_item: PriceItem, line: Line, *, allowed: Decimal) -> None:
+    """A lower price than the list's is a discount too: what the customer pays for a unit (after the discount,
+    with tax) may be at most `allowed` percent below what the price list asks."""
+    rules = Rules.from_settings()
+    listed = customer_unit_price(Line(Decimal(1), price_item.unit_price, ZERO, price_item.tax_rate), rules)
+    charged = customer_unit_price(line, rules)
+    if listed <= 0 or charged * HUNDRED >= listed * (HUNDRED - allowed):
+        return
+    raise BillingError(
+        _(
+            "At this price the line is %(below)s%% below the price list’s %(price)s; you may give at most "
+            "%(allowed)s%% off: ask a manager."
+        )
+        % {
+            "below": _percent((listed - charged) / listed * HUNDRED),
+            "price": _money(price_item.unit_price),
+            "allowed": _percent(allowed),
+        }
     )
 
 

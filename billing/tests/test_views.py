@@ -344,3 +344,32 @@ def test_estimate_state_on_the_job_panel(desk_client, front_desk):
     assert "Estimate version 1: draft, $12.50." in text
     assert "Below zero in stock:" in text and "LOW (-1)" in text
     assert Estimate.objects.get().status == "draft" and timezone.now()
+
+
+def test_a_technician_cannot_change_a_lines_tax_rate_or_name_from_the_page(tech_client, technician):
+    """P5, as the probe did it: LAB1 at 10% added with the rate 0, or renamed."""
+    labour = PriceItemFactory(kind="labour", code="LAB1", name="Labour", unit_price=D(60), tax_rate=D(10))
+    item = job()
+    page = money_page(item)
+    tech_client.post(f"{page}estimate/")
+    line = {"line-price_item": labour.pk, "line-kind": "labour", "line-quantity": "1"}
+    response = tech_client.post(f"{page}estimate/lines/", {**line, "line-tax_rate": "0"})
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "Only the price list’s prices can be used" in response.text
+    response = tech_client.post(f"{page}estimate/lines/", {**line, "line-description": "<b>renamed</b> Labour (FREE)"})
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "price list’s name" in response.text
+    assert tech_client.post(f"{page}estimate/lines/", line).status_code == HTTPStatus.FOUND
+    assert [(row.description, row.tax_rate) for row in Estimate.objects.get().lines.all()] == [("Labour", 10)]
+
+
+def test_the_front_desk_cannot_undercut_its_discount_limit_by_typing_a_price(desk_client):
+    labour = PriceItemFactory(kind="labour", unit_price=D(60), tax_rate=D(0))
+    item = job()
+    page = money_page(item)
+    desk_client.post(f"{page}estimate/")
+    line = {"line-price_item": labour.pk, "line-kind": "labour", "line-quantity": "1", "line-unit_price": "30.00"}
+    response = desk_client.post(f"{page}estimate/lines/", line)
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "50% below the price list’s $60.00" in response.text
+    assert not Estimate.objects.get().lines.exists()
