@@ -2,6 +2,7 @@
 release sees every payment), and leaves an entry in the job's timeline; refunds, cancellations and overrides
 also go to the audit trail."""
 
+import decimal
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -15,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from billing.models import (
+    MONEY_LIMIT,
+    QUANTITY_LIMIT,
     DiscountLimit,
     Estimate,
     EstimateLine,
@@ -37,6 +40,10 @@ INVOICE_SERIES = {Invoice.Kind.INVOICE: "", Invoice.Kind.CREDIT_NOTE: "CN-"}
 
 class BillingError(LogbookError):
     """A money write refused; the message is for the user."""
+
+
+class AmountOutOfRange(BillingError):
+    """An amount or a count larger than the books can hold: bad input (the pages answer 400), not a conflict."""
 
 
 # Reading ---------------------------------------------------------------------------------------------------------
@@ -117,6 +124,45 @@ def _in_minor_units(amount: Decimal, what: str) -> Decimal:
     return amount
 
 
+def _largest_amount() -> Decimal:
+    """The largest amount the money columns hold, in the currency's minor unit (99,999,999,999.99)."""
+    return MONEY_LIMIT.quantize(Rules.from_settings().minor_unit, rounding=decimal.ROUND_DOWN)
+
+
+def _fits(amount: Decimal, what: str) -> Decimal:
+    """An amount the books can hold (its column's size), else refused with the reason."""
+    if abs(amount) > _largest_amount():
+        raise AmountOutOfRange(
+            _("%(what)s is more than the largest amount the books can hold, %(largest)s.")
+            % {"what": what, "largest": _money(_largest_amount())}
+        )
+    return amount
+
+
+def _fitting_totals(totals: Totals) -> Totals:
+    """Totals whose every amount the books can hold: each line's (an invoice line keeps it) and the estimate's or
+    invoice's net, tax and total. Checked before anything is written, so a refusal leaves nothing half done."""
+    largest = _largest_amount()
+    for position, amount in enumerate(totals.amounts, start=1):
+        if abs(amount) > largest:
+            raise AmountOutOfRange(
+                _(
+                    "Line %(position)s would come to %(amount)s, more than the largest amount the books can hold, "
+                    "%(largest)s."
+                )
+                % {"position": position, "amount": _money(amount), "largest": _money(largest)}
+            )
+    if max(abs(totals.net), abs(totals.tax), abs(totals.gross)) > largest:
+        raise AmountOutOfRange(
+            _(
+                "The total would come to more than %(largest)s, the largest amount the books can hold: split the "
+                "work into jobs of their own, or check the quantities."
+            )
+            % {"largest": _money(largest)}
+        )
+    return totals
+
+
 # Take-in: how far the customer lets the shop go without asking again ---------------------------------------------
 
 
@@ -127,6 +173,7 @@ def set_preapproval(*, item_pk: int, limit: Decimal | None, actor: AbstractUser)
         raise BillingError(_("This job is closed."))
     if limit is not None:
         _in_minor_units(limit, _("The amount"))
+        _fits(limit, _("The amount"))
         if limit < 0:
             raise BillingError(_("The amount can’t be negative."))
     account, _created = JobAccount.objects.get_or_create(item=item)
@@ -207,6 +254,8 @@ def add_line(
     estimate = _draft(estimate_pk)
     if quantity <= 0:
         raise BillingError(_("The quantity must be more than zero."))
+    if quantity > QUANTITY_LIMIT:
+        raise AmountOutOfRange(_("The quantity can be at most %(largest)s.") % {"largest": f"{QUANTITY_LIMIT:,}"})
     keeps_price_list = actor.has_perm("billing.change_priceitem")
     if price_item is not None:
         if not price_item.active:
@@ -233,6 +282,7 @@ def add_line(
     if priced_by_hand and not actor.has_perm("billing.override_price_estimate"):
         raise BillingError(_("Only the price list’s prices can be used: ask the front desk or a manager."))
     _in_minor_units(unit_price, _("The unit price"))
+    _fits(unit_price, _("The unit price"))
     if unit_price < 0:
         raise BillingError(_("The unit price can’t be negative."))
     if not ZERO <= tax_rate <= 100:
@@ -242,8 +292,10 @@ def add_line(
         raise BillingError(
             _("You may give a discount of at most %(allowed)s%%; ask a manager for more.") % {"allowed": allowed}
         )
+    line = Line(quantity, unit_price, discount_percent, tax_rate)
     if price_item is not None and not keeps_price_list:
-        _within_discount_limit(price_item, Line(quantity, unit_price, discount_percent, tax_rate), allowed=allowed)
+        _within_discount_limit(price_item, line, allowed=allowed)
+    _fitting_totals(compute_totals([*(row.as_line() for row in estimate.lines.all()), line], Rules.from_settings()))
     position = (estimate.lines.order_by("-position").values_list("position", flat=True).first() or 0) + 1
     return EstimateLine.objects.create(
         estimate=estimate,
@@ -294,7 +346,7 @@ def remove_line(*, line_pk: int, actor: AbstractUser) -> None:
 
 def _freeze(estimate: Estimate, totals: Totals) -> None:
     """Older versions still waiting for an answer are replaced by this one."""
-    estimate.gross = totals.gross
+    estimate.gross = _fitting_totals(totals).gross
     Estimate.objects.filter(item_id=estimate.item_id, status=Estimate.Status.SENT, number__lt=estimate.number).update(
         status=Estimate.Status.SUPERSEDED
     )
@@ -488,6 +540,26 @@ def _snapshot_customer(item: ServiceItem) -> dict:
     }
 
 
+def _stock_used(lines: list[EstimateLine]) -> dict[int, Decimal]:
+    """{price list entry: quantity} of the counted parts an invoice takes off the stock, their rows locked; refuses
+    a count that would go below what the price list can hold (a count below zero is allowed, and flagged)."""
+    used: dict[int, Decimal] = {}
+    for line in lines:
+        if line.price_item_id and line.kind == LineKind.PART:
+            used[line.price_item_id] = used.get(line.price_item_id, ZERO) + line.quantity
+    counted = PriceItem.objects.select_for_update().filter(pk__in=used, stock__isnull=False).order_by("pk")
+    for part in counted:
+        if part.stock - used[part.pk] < -QUANTITY_LIMIT:
+            raise AmountOutOfRange(
+                _(
+                    "Invoicing this would take the stock count of %(code)s below %(lowest)s, the lowest count the "
+                    "price list can hold: correct the count on the price list first."
+                )
+                % {"code": part.code, "lowest": f"{-QUANTITY_LIMIT:,}"}
+            )
+    return {part.pk: used[part.pk] for part in counted}
+
+
 @transaction.atomic
 def issue_invoice(*, item_pk: int, actor: AbstractUser) -> Invoice:
     """Invoice the job: its latest estimate version, which the customer must have agreed to (approved, or within
@@ -497,6 +569,8 @@ def issue_invoice(*, item_pk: int, actor: AbstractUser) -> Invoice:
         raise BillingError(_("This job is invoiced already; cancel that invoice with a credit note to issue another."))
     estimate, approved = _invoiceable(item, actor)
     lines, totals = priced_lines(estimate)
+    _fitting_totals(totals)
+    stock_used = _stock_used(lines)
     invoice = Invoice.objects.create(
         **_numbered(Invoice.Kind.INVOICE),
         item=item,
@@ -519,11 +593,8 @@ def issue_invoice(*, item_pk: int, actor: AbstractUser) -> Invoice:
         InvoiceLine(invoice=invoice, amount=line.amount, **{name: getattr(line, name) for name in LINE_FIELDS})
         for line in lines
     )
-    for line in lines:
-        if line.price_item_id and line.kind == LineKind.PART:
-            PriceItem.objects.filter(pk=line.price_item_id, stock__isnull=False).update(
-                stock=F("stock") - line.quantity
-            )
+    for price_item_pk, used in stock_used.items():
+        PriceItem.objects.filter(pk=price_item_pk).update(stock=F("stock") - used)
     record_event(
         item=item,
         kind=ServiceEvent.Kind.INVOICE,
@@ -611,10 +682,16 @@ def record_payment(
 ) -> Payment:
     """Take a deposit or a payment, or give money back (a refund: managers, with a reason, at most what was paid)."""
     _in_minor_units(amount, _("The amount"))
+    _fits(amount, _("The amount"))
     if amount <= 0:
         raise BillingError(_("The amount must be more than zero."))
     item = _lock(item_pk)
     current = balance(item)
+    if kind != Payment.Kind.REFUND and current.paid + amount > _largest_amount():
+        raise AmountOutOfRange(
+            _("That would make more than %(largest)s paid for this job, the largest amount the books can hold.")
+            % {"largest": _money(_largest_amount())}
+        )
     if kind == Payment.Kind.REFUND:
         if not actor.has_perm("billing.refund_payment"):
             raise BillingError(_("Only a manager can give a refund."))

@@ -153,6 +153,11 @@ class JobView(JobMixin, TemplateView):
         return super().get_context_data(**job_context(self.item, self.request.user), **kwargs)
 
 
+def refusal_status(error: services.BillingError) -> HTTPStatus:
+    """400 for an amount too large to record (bad input), 409 for a write the job's state refuses."""
+    return HTTPStatus.BAD_REQUEST if isinstance(error, services.AmountOutOfRange) else HTTPStatus.CONFLICT
+
+
 class JobActionView(JobMixin, View):
     """A POST about a job's money. A refusal shows the job's money page again with the reason (400 or 409)."""
 
@@ -175,9 +180,9 @@ class JobActionView(JobMixin, View):
         except services.BillingError as error:
             if form is None:
                 messages.error(request, str(error))
-                return self.refuse(None, status=HTTPStatus.CONFLICT)
+                return self.refuse(None, status=refusal_status(error))
             form.add_error(None, str(error))
-            return self.refuse(form, status=HTTPStatus.CONFLICT)
+            return self.refuse(form, status=refusal_status(error))
         messages.success(request, message)
         if request.POST.get("back") == "item":
             return redirect(self.item)
