@@ -93,6 +93,11 @@ class AuditEvent(models.Model):
         INVITED = "invited", _("Invited")
         ACTIVATED = "activated", _("Account activated")
         DEACTIVATED = "deactivated", _("Account deactivated")
+        # Written by billing (money that leaves, or a rule about money that changes, is audited like access).
+        REFUND = "refund", _("Refund given")
+        INVOICE_CANCELLED = "invoice_cancelled", _("Invoice cancelled by a credit note")
+        RELEASE_UNPAID = "release_unpaid", _("Released with money due")
+        DISCOUNT_LIMITS_CHANGED = "discount_limits_changed", _("Discount limits changed")
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
     kind = models.CharField(_("what"), max_length=30, choices=Kind)

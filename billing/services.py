@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
+from accounts.models import AuditEvent
 from billing.models import (
     MONEY_LIMIT,
     QUANTITY_LIMIT,
@@ -654,7 +655,7 @@ def cancel_invoice(
         % {"invoice": invoice.number, "credit": credit.number, "reason": reason},
     )
     audit.record(
-        "invoice_cancelled",
+        AuditEvent.Kind.INVOICE_CANCELLED,
         request=request,
         actor=actor,
         invoice=invoice.number,
@@ -724,7 +725,12 @@ def record_payment(
     record_event(item=item, kind=ServiceEvent.Kind.PAYMENT, actor=actor, note=text)
     if kind == Payment.Kind.REFUND:
         audit.record(
-            "refund", request=request, actor=actor, job=item.control_number, amount=_plain(amount), method=method
+            AuditEvent.Kind.REFUND,
+            request=request,
+            actor=actor,
+            job=item.control_number,
+            amount=_plain(amount),
+            method=method,
         )
     return payment
 
@@ -753,7 +759,7 @@ def check_release(*, item: ServiceItem, actor: AbstractUser | None, note: str) -
         actor=actor,
         note=_("Released with %(due)s still due. Reason: %(reason)s") % {"due": _money(due), "reason": note.strip()},
     )
-    audit.record("release_unpaid", actor=actor, job=item.control_number, due=_plain(due))
+    audit.record(AuditEvent.Kind.RELEASE_UNPAID, actor=actor, job=item.control_number, due=_plain(due))
 
 
 # The price list and discount limits (managers) -------------------------------------------------------------------
@@ -793,4 +799,4 @@ def set_discount_limits(*, limits: dict, actor: AbstractUser, request: HttpReque
             limit.max_percent = percent
             limit.save()
     if changed:
-        audit.record("discount_limits_changed", request=request, actor=actor, **changed)
+        audit.record(AuditEvent.Kind.DISCOUNT_LIMITS_CHANGED, request=request, actor=actor, **changed)

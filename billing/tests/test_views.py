@@ -12,6 +12,7 @@ from billing.models import DiscountLimit, Estimate, Invoice, Payment, PriceItem
 from billing.tests.factories import PriceItemFactory, job
 from billing.tests.test_services import approved_job, at
 from core.models import Status
+from core.services import change_status
 
 pytestmark = pytest.mark.django_db
 
@@ -373,3 +374,30 @@ def test_the_front_desk_cannot_undercut_its_discount_limit_by_typing_a_price(des
     assert response.status_code == HTTPStatus.CONFLICT
     assert "50% below the price list’s $60.00" in response.text
     assert not Estimate.objects.get().lines.exists()
+
+
+def test_the_money_events_read_as_words_in_the_audit_trail(client, manager, front_desk):
+    """billing's audit kinds are the audit trail's own, so the admin lists and filters them by name."""
+    item = approved_job(manager, "80.00")
+    services.record_payment(item_pk=item.pk, kind="deposit", method="card", amount=D(30), actor=front_desk)
+    services.record_payment(item_pk=item.pk, kind="refund", method="card", amount=D(5), note="Scratch", actor=manager)
+    invoice = services.issue_invoice(item_pk=item.pk, actor=manager)
+    services.cancel_invoice(invoice_pk=invoice.pk, reason="Wrong address", actor=manager)
+    services.set_discount_limits(limits={DiscountLimit.objects.first().group: D(3)}, actor=manager)
+    unpaid = approved_job(manager, "40.00")
+    change_status(item_pk=unpaid.pk, to_status=Status.READY, actor=manager)
+    change_status(item_pk=unpaid.pk, to_status=Status.RELEASED, actor=manager, note="Pays Friday")
+    manager.is_staff = True
+    manager.save()
+    client.force_login(manager)
+    listing = client.get("/admin/accounts/auditevent/").text
+    words = [
+        "Refund given",
+        "Invoice cancelled by a credit note",
+        "Released with money due",
+        "Discount limits changed",
+    ]
+    for label in words:
+        assert listing.count(label) >= 2, label  # in the list and in the filter beside it
+    filtered = client.get("/admin/accounts/auditevent/", {"kind__exact": "release_unpaid"})
+    assert filtered.status_code == HTTPStatus.OK and "1 audit event" in filtered.text
