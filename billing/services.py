@@ -738,7 +738,9 @@ def record_payment(
 # Release ---------------------------------------------------------------------------------------------------------
 
 
-def check_release(*, item: ServiceItem, actor: AbstractUser | None, note: str) -> None:
+def check_release(
+    *, item: ServiceItem, actor: AbstractUser | None, note: str, request: HttpRequest | None = None
+) -> None:
     """Refuse to release a job with money due, unless a manager gives the reason (recorded) in the note."""
     due = balance(item).due
     if due <= 0:
@@ -759,7 +761,9 @@ def check_release(*, item: ServiceItem, actor: AbstractUser | None, note: str) -
         actor=actor,
         note=_("Released with %(due)s still due. Reason: %(reason)s") % {"due": _money(due), "reason": note.strip()},
     )
-    audit.record(AuditEvent.Kind.RELEASE_UNPAID, actor=actor, job=item.control_number, due=_plain(due))
+    audit.record(
+        AuditEvent.Kind.RELEASE_UNPAID, request=request, actor=actor, job=item.control_number, due=_plain(due)
+    )
 
 
 # The price list and discount limits (managers) -------------------------------------------------------------------

@@ -11,9 +11,9 @@ from customers.signals import customer_erased
 
 
 @receiver(status_changing, sender=ServiceItem)
-def refuse_release_with_money_due(sender, *, item, to_status, actor, note, **kwargs):
+def refuse_release_with_money_due(sender, *, item, to_status, actor, note, request=None, **kwargs):
     if to_status == Status.RELEASED:
-        services.check_release(item=item, actor=actor, note=note)
+        services.check_release(item=item, actor=actor, note=note, request=request)
 
 
 @receiver(status_changed, sender=ServiceItem)

@@ -401,3 +401,18 @@ def test_the_money_events_read_as_words_in_the_audit_trail(client, manager, fron
         assert listing.count(label) >= 2, label  # in the list and in the filter beside it
     filtered = client.get("/admin/accounts/auditevent/", {"kind__exact": "release_unpaid"})
     assert filtered.status_code == HTTPStatus.OK and "1 audit event" in filtered.text
+
+
+def test_a_release_with_money_due_is_audited_with_the_client_address(manager_client, manager, caplog):
+    item = approved_job(manager, "80.00")
+    change_status(item_pk=item.pk, to_status=Status.READY, actor=manager)
+    with caplog.at_level("INFO", logger="service_center.audit"):
+        response = manager_client.post(
+            f"/items/{item.control_number}/status/",
+            {"status": "released", "note": "Regular customer, pays Friday"},
+            REMOTE_ADDR="203.0.113.7",
+        )
+    assert response.status_code == HTTPStatus.FOUND
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.RELEASE_UNPAID)
+    assert (event.actor, event.ip, event.detail["due"]) == (manager, "203.0.113.7", "80.00")
+    assert "release_unpaid user=- actor=boss ip=203.0.113.7" in caplog.text
