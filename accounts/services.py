@@ -182,6 +182,7 @@ def invite(*, email: str, groups, invited_by: User, request: HttpRequest) -> Inv
         request=request,
         username=email,
         actor=invited_by,
+        invitation=invitation.pk,
         groups=[group.name for group in invitation.groups.all()],
     )
     enqueue_on_commit(tasks.send_invitation, invitation_id=invitation.pk)

@@ -275,3 +275,16 @@ def test_people_without_the_permission_cannot_invite(client, user):
     client.force_login(user)
     assert client.post("/admin/accounts/invitation/add/", {"email": "x@example.com"}).status_code == 403
     assert not Invitation.objects.exists()
+
+
+def test_the_invitation_log_line_holds_no_address_and_the_trail_keeps_it_for_managers(manager_in_admin, caplog):
+    """The log goes to more places than the admin (files, collectors) and is kept longer: no personal data there.
+    The audit row keeps the address: managers look up whom they invited, also once the invitation is deleted."""
+    with caplog.at_level("INFO", logger="service_center.audit"):
+        post(manager_in_admin, "/admin/accounts/invitation/add/", {"email": "new.clerk@example.com"})
+    invitation = Invitation.objects.get()
+    line = next(record.getMessage() for record in caplog.records if record.getMessage().startswith("invited"))
+    assert "new.clerk" not in caplog.text and "example.com" not in line
+    assert f"invitation={invitation.pk}" in line and "actor=boss" in line
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.INVITED)
+    assert (event.username, event.detail["invitation"]) == ("new.clerk@example.com", invitation.pk)
