@@ -41,7 +41,12 @@ class RegistrationForm(BootstrapFormMixin, forms.Form):
 
 
 class SignUpForm(BootstrapFormMixin, auth_forms.UserCreationForm):
-    """The second step, from the mailed link (or an invitation's): username and password for the proven address."""
+    """The second step, from the mailed link (or an invitation's): username and password for the proven address.
+
+    A username someone has is a field error: the person must choose another, so this page can tell whether a name
+    is taken. It says no more than that (not that an account has it), and the view throttles it (README, P9)."""
+
+    TAKEN = _("That username is not available: choose another.")
 
     class Meta(auth_forms.UserCreationForm.Meta):
         model = User
@@ -53,10 +58,16 @@ class SignUpForm(BootstrapFormMixin, auth_forms.UserCreationForm):
         self.instance.email = email
         self.fields["username"].widget.attrs["autofocus"] = True
 
+    def clean_username(self):
+        username = self.cleaned_data.get("username")
+        if username and User._default_manager.filter(username__iexact=username).exists():
+            raise forms.ValidationError(self.TAKEN, code="unique")
+        return username
+
     def add_conflict_errors(self):
         """After the database refused a name or address taken meanwhile (two tabs, a double submit)."""
         if User._default_manager.filter(username__iexact=self.cleaned_data.get("username", "")).exists():
-            self.add_error("username", _("A user with that username already exists."))
+            self.add_error("username", self.TAKEN)
         else:
             self.add_error(None, _("An account with this address was created meanwhile. Log in instead."))
 

@@ -108,6 +108,11 @@ class AccountCreateView(AnonymousOnlyMixin, InvalidFormStatusMixin, FormView):
             return render(request, "accounts/link_failed.html", status=HTTPStatus.BAD_REQUEST)
         return super().dispatch(request, *args, **kwargs)
 
+    def post(self, request, *args, **kwargs):
+        # Every answer counts: a taken username is a field error here, so names must not be tried fast (P9).
+        refused = throttle.refuse_if_throttled(request, *throttle.sign_up_checks(request, kwargs["token"]), count=True)
+        return refused or super().post(request, *args, **kwargs)
+
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "email": self.email}
 
