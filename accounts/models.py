@@ -206,3 +206,17 @@ class Invitation(models.Model):
 
     def __str__(self):
         return self.email
+
+
+class UsedSignUpLink(models.Model):
+    """A sign-up link that made an account, by the random nonce it carries: the link never works again, even when
+    its address is freed later (the account changed address). Rows older than the links' life can go."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("used sign-up link")
+
+    def __str__(self):
+        return f"sign-up link used {self.used_at:%Y-%m-%d %H:%M}"

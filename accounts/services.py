@@ -15,7 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import audit, tasks, throttle, tokens
-from accounts.models import AuditEvent, Invitation, User, UserSession
+from accounts.models import AuditEvent, Invitation, UsedSignUpLink, User, UserSession
 from service_center.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -145,15 +145,26 @@ def request_password_reset(*, email: str, request: HttpRequest) -> None:
 
 
 @transaction.atomic
-def create_account(*, user: User, request: HttpRequest, invitation: Invitation | None = None) -> User:
+def create_account(
+    *,
+    user: User,
+    request: HttpRequest,
+    invitation: Invitation | None = None,
+    sign_up: tokens.SignUp | None = None,
+) -> User:
     """Save a new account (the sign-up form's unsaved user, its address proven by the link it came from).
 
-    Self-registered accounts have no access until a manager gives it, and the managers are told; an invited one
-    joins the invitation's groups. Atomic: when the database refuses a name taken meanwhile (IntegrityError),
-    nothing is saved or sent.
+    Self-registered accounts have no access until a manager gives it, and the managers are told; their link is
+    marked used for good. An invited one joins the invitation's groups. Atomic: when the database refuses a name
+    taken meanwhile, or the link used meanwhile (IntegrityError), nothing is saved or sent.
     """
     user.email_verified = True
     user.save()
+    if sign_up is not None:
+        UsedSignUpLink.objects.create(nonce=sign_up.nonce)
+        # Links older than their life are refused as expired anyway: their marks need not be kept.
+        expired = timezone.now() - timezone.timedelta(seconds=settings.EMAIL_CONFIRMATION_SECONDS)
+        UsedSignUpLink.objects.filter(used_at__lt=expired).delete()
     if invitation is None:
         audit.record(AuditEvent.Kind.REGISTERED, request=request, user=user)
         enqueue_on_commit(tasks.tell_managers_of_registration, user_id=user.pk)

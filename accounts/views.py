@@ -98,10 +98,11 @@ class AccountCreateView(AnonymousOnlyMixin, InvalidFormStatusMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         try:
             if self.invitation:
-                self.open_invitation = tokens.open_invitation(kwargs["token"])
+                self.open_invitation, self.sign_up = tokens.open_invitation(kwargs["token"]), None
                 self.email = self.open_invitation.email
             elif settings.REGISTRATION_OPEN:
-                self.open_invitation, self.email = None, tokens.sign_up_email(kwargs["token"])
+                self.open_invitation, self.sign_up = None, tokens.open_sign_up(kwargs["token"])
+                self.email = self.sign_up.email
             else:
                 return render(request, "accounts/registration_closed.html", status=HTTPStatus.FORBIDDEN)
         except tokens.BadToken:
@@ -122,7 +123,10 @@ class AccountCreateView(AnonymousOnlyMixin, InvalidFormStatusMixin, FormView):
     def form_valid(self, form):
         try:
             user = services.create_account(
-                user=form.save(commit=False), request=self.request, invitation=self.open_invitation
+                user=form.save(commit=False),
+                request=self.request,
+                invitation=self.open_invitation,
+                sign_up=self.sign_up,
             )
         except IntegrityError:
             form.add_conflict_errors()

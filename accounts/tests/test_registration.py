@@ -340,3 +340,44 @@ def test_opening_a_link_is_not_counted(client, settings):
     for _ in range(settings.THROTTLE_SIGN_UP[0] + 1):
         assert client.get(link).status_code == HTTPStatus.OK
     assert client.post(link, SignUpDataFactory(username="mara")).status_code == HTTPStatus.FOUND
+
+
+# A sign-up link is used once, for good (P10) -----------------------------------------------------------------------
+
+
+def test_a_sign_up_link_works_once_even_after_its_address_is_freed(client, mailoutbox):
+    register(client, "newbie@example.com")
+    link = open_link(client, mailoutbox)
+    post(client, link, SignUpDataFactory(username="newbie"))
+    User.objects.filter(username="newbie").update(email="elsewhere@example.com")  # a confirmed change frees it
+    assert Client().get(link).status_code == HTTPStatus.BAD_REQUEST
+    again = Client().post(link, SignUpDataFactory(username="newbie_again"))
+    assert again.status_code == HTTPStatus.BAD_REQUEST
+    assert "This link does not work" in again.text
+    assert not User.objects.filter(username="newbie_again").exists()
+    register(Client(), "newbie@example.com", ip="10.0.7.1")  # a new link for the freed address works
+    fresh = post(Client(), open_link(client, mailoutbox), SignUpDataFactory(username="newbie_again"))
+    assert "Welcome, newbie_again" in fresh.text
+
+
+def test_two_links_to_one_address_make_one_account(client, mailoutbox):
+    register(client, "mara@example.com")
+    first = open_link(client, mailoutbox)
+    register(Client(), "mara@example.com", ip="10.0.7.2")
+    second = open_link(client, mailoutbox)
+    assert first != second
+    post(client, first, SignUpDataFactory(username="mara"))
+    assert Client().post(second, SignUpDataFactory(username="mara2")).status_code == HTTPStatus.BAD_REQUEST
+    assert User.objects.count() == 1
+
+
+def test_a_link_mailed_before_links_had_a_nonce_works_once_too(client):
+    from django.core import signing
+
+    link = (
+        f"/accounts/register/{signing.dumps({'email': 'old@example.com'}, salt=tokens.SIGN_UP_SALT, compress=True)}/"
+    )
+    with committing():
+        assert client.post(link, SignUpDataFactory(username="oldtimer")).status_code == HTTPStatus.FOUND
+    User.objects.filter(username="oldtimer").update(email="moved@example.com")
+    assert Client().post(link, SignUpDataFactory(username="again")).status_code == HTTPStatus.BAD_REQUEST
