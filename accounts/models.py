@@ -25,6 +25,10 @@ class UserManager(auth_models.UserManager.from_queryset(UserQuerySet)):
     pass
 
 
+# What every form says of a username someone has: what to do, not that an account has it (README, "Usernames").
+USERNAME_TAKEN = _("That username is not available: choose another.")
+
+
 class User(AbstractUser):
     """A member of staff. Username and email are each unique whatever their letter case."""
 
@@ -34,7 +38,7 @@ class User(AbstractUser):
         unique=True,
         help_text=_("Required. 150 characters or fewer. English letters, digits and . + - _ only."),
         validators=[UsernameValidator()],
-        error_messages={"unique": _("A user with that username already exists.")},
+        error_messages={"unique": USERNAME_TAKEN},
     )
     email = models.EmailField(_("email address"), max_length=254)
     email_verified = models.BooleanField(
@@ -51,7 +55,7 @@ class User(AbstractUser):
             models.UniqueConstraint(
                 Lower("username"),
                 name="accounts_user_username_ci_unique",
-                violation_error_message=_("A user with that username already exists."),
+                violation_error_message=USERNAME_TAKEN,
             ),
             models.UniqueConstraint(
                 Lower("email"),
