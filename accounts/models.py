@@ -44,6 +44,14 @@ class User(AbstractUser):
     email_verified = models.BooleanField(
         _("email confirmed"), default=False, help_text=_("The user opened the confirmation link sent to this address.")
     )
+    # A new address asked for (from the profile, or by a manager): it becomes `email` only when its link is opened,
+    # so an account never holds an address nobody proved, and the old one logs in and gets resets until then.
+    pending_email = models.EmailField(
+        _("new email address, waiting for confirmation"),
+        max_length=254,
+        blank=True,
+        help_text=_("Becomes the account's address when the link mailed to it is opened."),
+    )
 
     objects = UserManager()
 

@@ -8,7 +8,7 @@ import django_otp
 from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.contrib.sessions.backends.base import SessionBase
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -35,30 +35,48 @@ def send_confirmation(*, user: User) -> None:
 BadConfirmation = tokens.BadToken
 
 
+class AddressTaken(BadConfirmation):
+    """The address waiting for confirmation became another account's meanwhile."""
+
+
 @transaction.atomic
 def confirm_email(*, token: str, request: HttpRequest | None = None) -> User:
+    """The link mailed to an address was opened: a new address waiting becomes the account's, confirmed; an
+    account's own unconfirmed address (a manager made the account) is confirmed. A link for an address the account
+    no longer waits for, or one another account holds now, is refused."""
     data = tokens.confirmation_data(token)
     user = User.objects.select_for_update().filter(pk=data.get("user")).first()
-    if user is None or user.email.lower() != data.get("email"):
+    if user is None or not data.get("email"):
         raise BadConfirmation("stale")
-    if not user.email_verified:
+    if user.pending_email and user.pending_email.lower() == data["email"]:
+        if User.objects.filter(email__iexact=user.pending_email).exclude(pk=user.pk).exists():
+            raise AddressTaken("taken")
+        user.email, user.pending_email, user.email_verified = user.pending_email, "", True
+        try:
+            with transaction.atomic():
+                user.save(update_fields=["email", "pending_email", "email_verified"])
+        except IntegrityError as error:  # taken by an account made in the same moment
+            raise AddressTaken("taken") from error
+        audit.record(AuditEvent.Kind.EMAIL_CONFIRMED, request=request, user=user, changed=True)
+    elif user.email.lower() == data["email"] and not user.email_verified:
         user.email_verified = True
         user.save(update_fields=["email_verified"])
         audit.record(AuditEvent.Kind.EMAIL_CONFIRMED, request=request, user=user)
+    else:
+        raise BadConfirmation("stale")
     return user
 
 
 @transaction.atomic
-def change_email(*, user: User, new_email: str, request: HttpRequest, actor: User | None = None) -> None:
-    """A new address (from the profile, or a manager in the admin): unconfirmed until its link is opened; the
-    old address is told. The row is saved by the caller when `user` comes from the admin's form."""
-    old_email = User.objects.filter(pk=user.pk).values_list("email", flat=True).get()
-    user.email = new_email
-    user.email_verified = False
-    user.save(update_fields=["email", "email_verified"])
+def change_email(*, user: User, new_email: str, request: HttpRequest | None, actor: User | None = None) -> None:
+    """A new address (from the profile, or a manager in the admin) waits for confirmation: the account keeps its
+    address, which logs in and gets resets, until the link mailed to the new one is opened (so nobody holds an
+    address they did not prove, and its owner can still register or be invited). The account's address is told."""
+    user.pending_email = new_email
+    user.save(update_fields=["pending_email"])
     audit.record(AuditEvent.Kind.EMAIL_CHANGED, request=request, user=user, actor=actor)
-    if old_email:
-        queue_notice(template="email_changed", user=user, to=old_email, new_email=new_email)
+    if user.email:
+        queue_notice(template="email_changed", user=user, to=user.email, new_email=new_email)
     send_confirmation(user=user)
 
 

@@ -36,8 +36,15 @@ def _load(token: str, *, salt: str, max_age: int) -> dict:
     return data
 
 
+def address_to_confirm(user: User) -> str:
+    """The address a confirmation link is for: the new one waiting, else the account's own while unconfirmed (an
+    account a manager made); "" when there is nothing to confirm."""
+    return user.pending_email or ("" if user.email_verified else user.email)
+
+
 def confirmation_token(user: User) -> str:
-    return signing.dumps({"user": user.pk, "email": user.email.lower()}, salt=CONFIRM_SALT, compress=True)
+    email = address_to_confirm(user)
+    return signing.dumps({"user": user.pk, "email": email.lower()}, salt=CONFIRM_SALT, compress=True)
 
 
 def confirmation_data(token: str) -> dict:

@@ -312,8 +312,11 @@ class EmailChangeView(LoginRequiredMixin, ThrottledFormMixin, InvalidFormStatusM
         services.change_email(user=self.request.user, new_email=form.cleaned_data["email"], request=self.request)
         messages.success(
             self.request,
-            _("Your email address is now %(email)s. We sent a link there: open it to confirm the address.")
-            % {"email": form.cleaned_data["email"]},
+            _(
+                "Your email address stays %(old)s until you confirm %(new)s: we sent a link there. Open it to make "
+                "the change."
+            )
+            % {"old": self.request.user.email, "new": form.cleaned_data["email"]},
         )
         return super().form_valid(form)
 
@@ -326,8 +329,11 @@ class EmailConfirmView(TemplateView):
     def post(self, request, token):
         try:
             services.confirm_email(token=token, request=request)
-        except services.BadConfirmation:
-            return render(request, "accounts/email_confirm_failed.html", status=HTTPStatus.BAD_REQUEST)
+        except services.BadConfirmation as error:
+            taken = isinstance(error, services.AddressTaken)
+            return render(
+                request, "accounts/email_confirm_failed.html", {"taken": taken}, status=HTTPStatus.BAD_REQUEST
+            )
         messages.success(request, _("Thank you: your email address is confirmed."))
         return redirect("accounts:profile" if request.user.is_authenticated else "accounts:login")
 
@@ -337,14 +343,15 @@ class EmailConfirmSendView(LoginRequiredMixin, View):
 
     def post(self, request):
         user = request.user
-        if user.email_verified:
+        address = tokens.address_to_confirm(user)
+        if not address:
             messages.info(request, _("Your email address is already confirmed."))
             return redirect("accounts:profile")
         refused = throttle.refuse_if_throttled(request, (throttle.EMAIL_USER, user.pk), count=True)
         if refused:
             return refused
         services.send_confirmation(user=user)
-        messages.success(request, _("We sent a new confirmation link to %(email)s.") % {"email": user.email})
+        messages.success(request, _("We sent a new confirmation link to %(email)s.") % {"email": address})
         return redirect("accounts:profile")
 
 
