@@ -156,6 +156,7 @@ def test_dates_outside_the_calendar_range_are_a_400_with_the_reason(manager_clie
     response = manager_client.get(path, period)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "Enter a date between 1900-01-01 and 2999-12-31." in response.text
+    assert "No estimate is waiting" not in response.text and "Every job is settled" not in response.text
 
 
 def test_the_calendar_range_ends_themselves_are_reports(manager_client):
