@@ -71,6 +71,12 @@ class UserAdmin(AuditAccessChangesMixin, DjangoUserAdmin):
         "date_joined",
         "last_login",
     )
+    fieldsets = tuple(
+        (name, {**options, "fields": (*options["fields"], "email_verified", "pending_email")})
+        if "email" in options["fields"]
+        else (name, options)
+        for name, options in DjangoUserAdmin.fieldsets
+    )
     list_filter = ("is_staff", "is_active", "is_superuser", "groups")
     search_fields = ("username", "email", "first_name", "last_name")
     ordering = ("username",)
@@ -83,7 +89,8 @@ class UserAdmin(AuditAccessChangesMixin, DjangoUserAdmin):
         return super().has_change_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = super().get_readonly_fields(request, obj)
+        # Confirmation is the user's to give, by opening the link: the admin shows it, and the address waiting.
+        readonly = (*super().get_readonly_fields(request, obj), "email_verified", "pending_email")
         if request.user.is_superuser:
             return readonly
         # A manager grants access through groups; only a superuser hands out admin or superuser rights.

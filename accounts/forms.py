@@ -4,7 +4,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services, throttle
-from accounts.models import Invitation, User, UserSession
+from accounts.models import USERNAME_TAKEN, Invitation, User, UserSession
 from service_center.forms import BootstrapFormMixin, clean_email_address
 
 
@@ -41,7 +41,11 @@ class RegistrationForm(BootstrapFormMixin, forms.Form):
 
 
 class SignUpForm(BootstrapFormMixin, auth_forms.UserCreationForm):
-    """The second step, from the mailed link (or an invitation's): username and password for the proven address."""
+    """The second step, from the mailed link (or an invitation's): username and password for the proven address.
+
+    A username someone has is a field error: the person must choose another, so this page can tell whether a name
+    is taken. It says no more than that (USERNAME_TAKEN, also when another request takes the name during the
+    checks), and the view throttles it (README, "Usernames")."""
 
     class Meta(auth_forms.UserCreationForm.Meta):
         model = User
@@ -56,7 +60,7 @@ class SignUpForm(BootstrapFormMixin, auth_forms.UserCreationForm):
     def add_conflict_errors(self):
         """After the database refused a name or address taken meanwhile (two tabs, a double submit)."""
         if User._default_manager.filter(username__iexact=self.cleaned_data.get("username", "")).exists():
-            self.add_error("username", _("A user with that username already exists."))
+            self.add_error("username", USERNAME_TAKEN)
         else:
             self.add_error(None, _("An account with this address was created meanwhile. Log in instead."))
 

@@ -25,6 +25,10 @@ class UserManager(auth_models.UserManager.from_queryset(UserQuerySet)):
     pass
 
 
+# What every form says of a username someone has: what to do, not that an account has it (README, "Usernames").
+USERNAME_TAKEN = _("That username is not available: choose another.")
+
+
 class User(AbstractUser):
     """A member of staff. Username and email are each unique whatever their letter case."""
 
@@ -34,11 +38,19 @@ class User(AbstractUser):
         unique=True,
         help_text=_("Required. 150 characters or fewer. English letters, digits and . + - _ only."),
         validators=[UsernameValidator()],
-        error_messages={"unique": _("A user with that username already exists.")},
+        error_messages={"unique": USERNAME_TAKEN},
     )
     email = models.EmailField(_("email address"), max_length=254)
     email_verified = models.BooleanField(
         _("email confirmed"), default=False, help_text=_("The user opened the confirmation link sent to this address.")
+    )
+    # A new address asked for (from the profile, or by a manager): it becomes `email` only when its link is opened,
+    # so an account never holds an address nobody proved, and the old one logs in and gets resets until then.
+    pending_email = models.EmailField(
+        _("new email address, waiting for confirmation"),
+        max_length=254,
+        blank=True,
+        help_text=_("Becomes the account's address when the link mailed to it is opened."),
     )
 
     objects = UserManager()
@@ -51,7 +63,7 @@ class User(AbstractUser):
             models.UniqueConstraint(
                 Lower("username"),
                 name="accounts_user_username_ci_unique",
-                violation_error_message=_("A user with that username already exists."),
+                violation_error_message=USERNAME_TAKEN,
             ),
             models.UniqueConstraint(
                 Lower("email"),
@@ -93,6 +105,11 @@ class AuditEvent(models.Model):
         INVITED = "invited", _("Invited")
         ACTIVATED = "activated", _("Account activated")
         DEACTIVATED = "deactivated", _("Account deactivated")
+        # Written by billing (money that leaves, or a rule about money that changes, is audited like access).
+        REFUND = "refund", _("Refund given")
+        INVOICE_CANCELLED = "invoice_cancelled", _("Invoice cancelled by a credit note")
+        RELEASE_UNPAID = "release_unpaid", _("Released with money due")
+        DISCOUNT_LIMITS_CHANGED = "discount_limits_changed", _("Discount limits changed")
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
     kind = models.CharField(_("what"), max_length=30, choices=Kind)
@@ -201,3 +218,17 @@ class Invitation(models.Model):
 
     def __str__(self):
         return self.email
+
+
+class UsedSignUpLink(models.Model):
+    """A sign-up link that made an account, by the random nonce it carries: the link never works again, even when
+    its address is freed later (the account changed address). Rows older than the links' life can go."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("used sign-up link")
+
+    def __str__(self):
+        return f"sign-up link used {self.used_at:%Y-%m-%d %H:%M}"

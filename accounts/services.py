@@ -8,14 +8,14 @@ import django_otp
 from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.contrib.sessions.backends.base import SessionBase
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import audit, tasks, throttle, tokens
-from accounts.models import AuditEvent, Invitation, User, UserSession
+from accounts.models import AuditEvent, Invitation, UsedSignUpLink, User, UserSession
 from service_center.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -35,30 +35,48 @@ def send_confirmation(*, user: User) -> None:
 BadConfirmation = tokens.BadToken
 
 
+class AddressTaken(BadConfirmation):
+    """The address waiting for confirmation became another account's meanwhile."""
+
+
 @transaction.atomic
 def confirm_email(*, token: str, request: HttpRequest | None = None) -> User:
+    """The link mailed to an address was opened: a new address waiting becomes the account's, confirmed; an
+    account's own unconfirmed address (a manager made the account) is confirmed. A link for an address the account
+    no longer waits for, or one another account holds now, is refused."""
     data = tokens.confirmation_data(token)
     user = User.objects.select_for_update().filter(pk=data.get("user")).first()
-    if user is None or user.email.lower() != data.get("email"):
+    if user is None or not data.get("email"):
         raise BadConfirmation("stale")
-    if not user.email_verified:
+    if user.pending_email and user.pending_email.lower() == data["email"]:
+        if User.objects.filter(email__iexact=user.pending_email).exclude(pk=user.pk).exists():
+            raise AddressTaken("taken")
+        user.email, user.pending_email, user.email_verified = user.pending_email, "", True
+        try:
+            with transaction.atomic():
+                user.save(update_fields=["email", "pending_email", "email_verified"])
+        except IntegrityError as error:  # taken by an account made in the same moment
+            raise AddressTaken("taken") from error
+        audit.record(AuditEvent.Kind.EMAIL_CONFIRMED, request=request, user=user, changed=True)
+    elif user.email.lower() == data["email"] and not user.email_verified:
         user.email_verified = True
         user.save(update_fields=["email_verified"])
         audit.record(AuditEvent.Kind.EMAIL_CONFIRMED, request=request, user=user)
+    else:
+        raise BadConfirmation("stale")
     return user
 
 
 @transaction.atomic
-def change_email(*, user: User, new_email: str, request: HttpRequest, actor: User | None = None) -> None:
-    """A new address (from the profile, or a manager in the admin): unconfirmed until its link is opened; the
-    old address is told. The row is saved by the caller when `user` comes from the admin's form."""
-    old_email = User.objects.filter(pk=user.pk).values_list("email", flat=True).get()
-    user.email = new_email
-    user.email_verified = False
-    user.save(update_fields=["email", "email_verified"])
+def change_email(*, user: User, new_email: str, request: HttpRequest | None, actor: User | None = None) -> None:
+    """A new address (from the profile, or a manager in the admin) waits for confirmation: the account keeps its
+    address, which logs in and gets resets, until the link mailed to the new one is opened (so nobody holds an
+    address they did not prove, and its owner can still register or be invited). The account's address is told."""
+    user.pending_email = new_email
+    user.save(update_fields=["pending_email"])
     audit.record(AuditEvent.Kind.EMAIL_CHANGED, request=request, user=user, actor=actor)
-    if old_email:
-        queue_notice(template="email_changed", user=user, to=old_email, new_email=new_email)
+    if user.email:
+        queue_notice(template="email_changed", user=user, to=user.email, new_email=new_email)
     send_confirmation(user=user)
 
 
@@ -145,15 +163,26 @@ def request_password_reset(*, email: str, request: HttpRequest) -> None:
 
 
 @transaction.atomic
-def create_account(*, user: User, request: HttpRequest, invitation: Invitation | None = None) -> User:
+def create_account(
+    *,
+    user: User,
+    request: HttpRequest,
+    invitation: Invitation | None = None,
+    sign_up: tokens.SignUp | None = None,
+) -> User:
     """Save a new account (the sign-up form's unsaved user, its address proven by the link it came from).
 
-    Self-registered accounts have no access until a manager gives it, and the managers are told; an invited one
-    joins the invitation's groups. Atomic: when the database refuses a name taken meanwhile (IntegrityError),
-    nothing is saved or sent.
+    Self-registered accounts have no access until a manager gives it, and the managers are told; their link is
+    marked used for good. An invited one joins the invitation's groups. Atomic: when the database refuses a name
+    taken meanwhile, or the link used meanwhile (IntegrityError), nothing is saved or sent.
     """
     user.email_verified = True
     user.save()
+    if sign_up is not None:
+        UsedSignUpLink.objects.create(nonce=sign_up.nonce)
+        # Links older than their life are refused as expired anyway: their marks need not be kept.
+        expired = timezone.now() - timezone.timedelta(seconds=settings.EMAIL_CONFIRMATION_SECONDS)
+        UsedSignUpLink.objects.filter(used_at__lt=expired).delete()
     if invitation is None:
         audit.record(AuditEvent.Kind.REGISTERED, request=request, user=user)
         enqueue_on_commit(tasks.tell_managers_of_registration, user_id=user.pk)
@@ -182,6 +211,7 @@ def invite(*, email: str, groups, invited_by: User, request: HttpRequest) -> Inv
         request=request,
         username=email,
         actor=invited_by,
+        invitation=invitation.pk,
         groups=[group.name for group in invitation.groups.all()],
     )
     enqueue_on_commit(tasks.send_invitation, invitation_id=invitation.pk)

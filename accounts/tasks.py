@@ -147,9 +147,10 @@ def send_invitation(*, invitation_id: int, attempt: int = 1) -> str:
 
 @task()
 def send_email_confirmation(*, user_id: int, attempt: int = 1) -> str:
-    """The link that confirms the account's current address (signed now, for that address)."""
-    user = User.objects.filter(pk=user_id, is_active=True, email_verified=False).first()
-    if user is None:
+    """The link that confirms the new address waiting (or the account's own, unconfirmed), signed now, to it."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    address = tokens.address_to_confirm(user) if user is not None else ""
+    if not address:
         return "skipped"
     path = reverse("accounts:email-confirm", kwargs={"token": tokens.confirmation_token(user)})
     days = settings.EMAIL_CONFIRMATION_SECONDS // 86400
@@ -157,9 +158,9 @@ def send_email_confirmation(*, user_id: int, attempt: int = 1) -> str:
         send_email_confirmation,
         attempt,
         template="confirm_email",
-        to=[user.email],
+        to=[address],
         about=f"user {user.pk}",
-        context={"user": user, "link": site_url(path), "days": days},
+        context={"user": user, "address": address, "link": site_url(path), "days": days},
         retry={"user_id": user_id},
     )
 

@@ -1,4 +1,5 @@
-"""Counting failures and refusing for a while: login, two-factor codes, current-password checks, mails.
+"""Counting failures and refusing for a while: login, two-factor codes, current-password checks, mails, the form behind
+a sign-up or invitation link.
 
 The one door for lockout policy: the limits, the keys they count under, counting a failed login, trusted
 devices, and the 429 page. Counters live in Django's cache, so app servers that share a cache (Redis) share the
@@ -97,9 +98,20 @@ LOGIN_UNTRUSTED = Throttle("login-untrusted", *settings.THROTTLE_LOGIN_UNTRUSTED
 EMAIL_IP = Throttle("email-ip", *settings.THROTTLE_EMAIL_IP)
 EMAIL_USER = Throttle("email-user", *settings.THROTTLE_EMAIL_USER)
 EMAIL_ADDRESS = Throttle("email-address", *settings.THROTTLE_EMAIL_ADDRESS)
+SIGN_UP_IP = Throttle("sign-up-ip", *settings.THROTTLE_SIGN_UP)
+SIGN_UP_LINK = Throttle("sign-up-link", *settings.THROTTLE_SIGN_UP)
 THROTTLES = {
     throttle.scope: throttle
-    for throttle in (LOGIN_ACCOUNT, LOGIN_IP, LOGIN_UNTRUSTED, EMAIL_IP, EMAIL_USER, EMAIL_ADDRESS)
+    for throttle in (
+        LOGIN_ACCOUNT,
+        LOGIN_IP,
+        LOGIN_UNTRUSTED,
+        EMAIL_IP,
+        EMAIL_USER,
+        EMAIL_ADDRESS,
+        SIGN_UP_IP,
+        SIGN_UP_LINK,
+    )
 }
 
 
@@ -234,6 +246,12 @@ def refuse_if_throttled(
             if key:
                 throttle.hit(key)
     return None
+
+
+def sign_up_checks(request: HttpRequest, token: str) -> tuple[tuple[Throttle, object], ...]:
+    """The limits on sending the form behind a sign-up or invitation link, where a taken username is a field
+    error: per client address, and per link (keyed by a digest: a lockout row never holds a working link)."""
+    return ((SIGN_UP_IP, client_ip(request)), (SIGN_UP_LINK, f"link:{name_digest(token)}"))
 
 
 def count_failure(request: HttpRequest, key: str) -> None:

@@ -2,12 +2,18 @@
 
 Each is signed with SECRET_KEY and a salt of its own (a token for one purpose is useless for another) and
 expires; none is stored anywhere: the task that sends the mail makes it, and the page that opens it checks it.
+A sign-up link carries a random nonce, recorded (UsedSignUpLink) when the link makes an account: it is used
+once, for good.
 """
+
+import dataclasses
+import hashlib
+import secrets
 
 from django.conf import settings
 from django.core import signing
 
-from accounts.models import Invitation, User
+from accounts.models import Invitation, UsedSignUpLink, User
 
 CONFIRM_SALT = "accounts.confirm-email"
 SIGN_UP_SALT = "accounts.sign-up"
@@ -30,8 +36,15 @@ def _load(token: str, *, salt: str, max_age: int) -> dict:
     return data
 
 
+def address_to_confirm(user: User) -> str:
+    """The address a confirmation link is for: the new one waiting, else the account's own while unconfirmed (an
+    account a manager made); "" when there is nothing to confirm."""
+    return user.pending_email or ("" if user.email_verified else user.email)
+
+
 def confirmation_token(user: User) -> str:
-    return signing.dumps({"user": user.pk, "email": user.email.lower()}, salt=CONFIRM_SALT, compress=True)
+    email = address_to_confirm(user)
+    return signing.dumps({"user": user.pk, "email": email.lower()}, salt=CONFIRM_SALT, compress=True)
 
 
 def confirmation_data(token: str) -> dict:
@@ -39,17 +52,26 @@ def confirmation_data(token: str) -> dict:
 
 
 def sign_up_token(email: str) -> str:
-    return signing.dumps({"email": email}, salt=SIGN_UP_SALT, compress=True)
+    return signing.dumps({"email": email, "nonce": secrets.token_urlsafe(16)}, salt=SIGN_UP_SALT, compress=True)
 
 
-def sign_up_email(token: str) -> str:
-    """The address a sign-up link was sent to, while no account has it yet."""
-    email = _load(token, salt=SIGN_UP_SALT, max_age=settings.EMAIL_CONFIRMATION_SECONDS).get("email")
+@dataclasses.dataclass(frozen=True)
+class SignUp:
+    email: str  # the address the link was sent to
+    nonce: str  # what marks the link used once it made an account
+
+
+def open_sign_up(token: str) -> SignUp:
+    """The sign-up a link stands for, while it was never used and no account has its address."""
+    data = _load(token, salt=SIGN_UP_SALT, max_age=settings.EMAIL_CONFIRMATION_SECONDS)
+    email, nonce = data.get("email"), data.get("nonce")
     if not isinstance(email, str) or not email:
         raise BadToken("invalid")
-    if User.objects.filter(email__iexact=email).exists():
+    if not isinstance(nonce, str) or not nonce:  # mailed before links had one: the link itself stands for it
+        nonce = hashlib.sha256(token.encode()).hexdigest()
+    if UsedSignUpLink.objects.filter(nonce=nonce[:64]).exists() or User.objects.filter(email__iexact=email).exists():
         raise BadToken("used")
-    return email
+    return SignUp(email=email, nonce=nonce[:64])
 
 
 def invitation_token(invitation: Invitation) -> str:

@@ -98,15 +98,21 @@ class AccountCreateView(AnonymousOnlyMixin, InvalidFormStatusMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         try:
             if self.invitation:
-                self.open_invitation = tokens.open_invitation(kwargs["token"])
+                self.open_invitation, self.sign_up = tokens.open_invitation(kwargs["token"]), None
                 self.email = self.open_invitation.email
             elif settings.REGISTRATION_OPEN:
-                self.open_invitation, self.email = None, tokens.sign_up_email(kwargs["token"])
+                self.open_invitation, self.sign_up = None, tokens.open_sign_up(kwargs["token"])
+                self.email = self.sign_up.email
             else:
                 return render(request, "accounts/registration_closed.html", status=HTTPStatus.FORBIDDEN)
         except tokens.BadToken:
             return render(request, "accounts/link_failed.html", status=HTTPStatus.BAD_REQUEST)
         return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        # Every answer counts: a taken username is a field error here, so names must not be tried fast (P9).
+        refused = throttle.refuse_if_throttled(request, *throttle.sign_up_checks(request, kwargs["token"]), count=True)
+        return refused or super().post(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "email": self.email}
@@ -117,7 +123,10 @@ class AccountCreateView(AnonymousOnlyMixin, InvalidFormStatusMixin, FormView):
     def form_valid(self, form):
         try:
             user = services.create_account(
-                user=form.save(commit=False), request=self.request, invitation=self.open_invitation
+                user=form.save(commit=False),
+                request=self.request,
+                invitation=self.open_invitation,
+                sign_up=self.sign_up,
             )
         except IntegrityError:
             form.add_conflict_errors()
@@ -303,8 +312,11 @@ class EmailChangeView(LoginRequiredMixin, ThrottledFormMixin, InvalidFormStatusM
         services.change_email(user=self.request.user, new_email=form.cleaned_data["email"], request=self.request)
         messages.success(
             self.request,
-            _("Your email address is now %(email)s. We sent a link there: open it to confirm the address.")
-            % {"email": form.cleaned_data["email"]},
+            _(
+                "Your email address stays %(old)s until you confirm %(new)s: we sent a link there. Open it to make "
+                "the change."
+            )
+            % {"old": self.request.user.email, "new": form.cleaned_data["email"]},
         )
         return super().form_valid(form)
 
@@ -317,8 +329,11 @@ class EmailConfirmView(TemplateView):
     def post(self, request, token):
         try:
             services.confirm_email(token=token, request=request)
-        except services.BadConfirmation:
-            return render(request, "accounts/email_confirm_failed.html", status=HTTPStatus.BAD_REQUEST)
+        except services.BadConfirmation as error:
+            taken = isinstance(error, services.AddressTaken)
+            return render(
+                request, "accounts/email_confirm_failed.html", {"taken": taken}, status=HTTPStatus.BAD_REQUEST
+            )
         messages.success(request, _("Thank you: your email address is confirmed."))
         return redirect("accounts:profile" if request.user.is_authenticated else "accounts:login")
 
@@ -328,14 +343,15 @@ class EmailConfirmSendView(LoginRequiredMixin, View):
 
     def post(self, request):
         user = request.user
-        if user.email_verified:
+        address = tokens.address_to_confirm(user)
+        if not address:
             messages.info(request, _("Your email address is already confirmed."))
             return redirect("accounts:profile")
         refused = throttle.refuse_if_throttled(request, (throttle.EMAIL_USER, user.pk), count=True)
         if refused:
             return refused
         services.send_confirmation(user=user)
-        messages.success(request, _("We sent a new confirmation link to %(email)s.") % {"email": user.email})
+        messages.success(request, _("We sent a new confirmation link to %(email)s.") % {"email": address})
         return redirect("accounts:profile")
 
 

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import MONEY, DiscountLimit, LineKind, Payment, PriceItem
-from service_center.forms import BootstrapFormMixin
+from service_center.forms import BootstrapFormMixin, validate_calendar_range
 
 
 def money_field(label, *, required=True, min_value=Decimal(0), help_text=""):
@@ -86,7 +86,9 @@ class LineForm(BootstrapFormMixin, forms.Form):
     price_item = forms.ModelChoiceField(
         label=_("From the price list"), queryset=None, required=False, empty_label=_("— free text —")
     )
-    description = forms.CharField(label=_("Description"), required=False, max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=200, help_text=_("Empty: the price list’s name.")
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=LineKind.choices, initial=LineKind.PART)
     quantity = forms.DecimalField(
         label=_("Quantity"),
@@ -105,6 +107,7 @@ class LineForm(BootstrapFormMixin, forms.Form):
         )
         self.fields["discount_percent"] = percent_field(_("Discount (%)"), required=False)
         self.fields["tax_rate"] = percent_field(_("Tax rate (%)"), required=False)
+        self.fields["tax_rate"].help_text = _("Empty: the price list’s rate.")
         for name in ("unit_price", "discount_percent", "tax_rate"):
             self.fields[name].widget.attrs["class"] = "form-control"
 
@@ -175,10 +178,21 @@ class AnswerForm(BootstrapFormMixin, forms.Form):
 
 
 class ReportForm(BootstrapFormMixin, forms.Form):
-    """A report's period: every value travels in the URL."""
+    """A report's period: every value travels in the URL. Dates keep to the site's calendar range, as every other
+    date filter does: at the calendar's very ends a period's "day after" or "30 days before" does not exist."""
 
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("From"),
+        required=False,
+        validators=[validate_calendar_range],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        label=_("To"),
+        required=False,
+        validators=[validate_calendar_range],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
     def clean(self):
         cleaned = super().clean()

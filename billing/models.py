@@ -20,6 +20,15 @@ from billing.money import Line, Rules, Totals, compute_totals
 
 MONEY = {"max_digits": 14, "decimal_places": 3}
 QUANTITY = {"max_digits": 10, "decimal_places": 3}
+
+
+def _largest(spec: dict) -> Decimal:
+    """The largest value a column of this size holds (the smallest is its negative)."""
+    return Decimal(10) ** (spec["max_digits"] - spec["decimal_places"]) - Decimal(1).scaleb(-spec["decimal_places"])
+
+
+MONEY_LIMIT = _largest(MONEY)
+QUANTITY_LIMIT = _largest(QUANTITY)
 PERCENT = {"max_digits": 5, "decimal_places": 2, "validators": [MinValueValidator(0), MaxValueValidator(100)]}
 
 
@@ -182,6 +191,7 @@ class Estimate(models.Model):
         APPROVED = "approved", _("Approved")
         DECLINED = "declined", _("Declined")
         SUPERSEDED = "superseded", _("Replaced by a newer version")
+        WITHDRAWN = "withdrawn", _("Withdrawn (the job was closed)")
 
     class Via(models.TextChoices):
         CUSTOMER = "customer", _("by the customer on the status page")

@@ -106,6 +106,13 @@ def compute_totals(lines: Iterable[Line], rules: Rules) -> Totals:
     return Totals(amounts=tuple(amounts), discount=discount, taxes=tuple(groups), net=net, tax=tax, gross=net + tax)
 
 
+def customer_unit_price(line: Line, rules: Rules) -> Decimal:
+    """What the customer pays for one unit of a line: after its discount, with its tax (unrounded; for comparing
+    prices, as the discount limit compares a line with the price list)."""
+    price = line.unit_price * (HUNDRED - line.discount_percent) / HUNDRED
+    return price if rules.prices_include_tax else price * (HUNDRED + line.tax_rate) / HUNDRED
+
+
 def format_money(amount: Decimal | None, *, symbol: str | None = None, places: int | None = None) -> str:
     """ "$1,234.50", "-$3.00": grouped, with the currency's minor unit; never through float."""
     if amount is None:

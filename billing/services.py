@@ -2,6 +2,7 @@
 release sees every payment), and leaves an entry in the job's timeline; refunds, cancellations and overrides
 also go to the audit trail."""
 
+import decimal
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,7 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
+from accounts.models import AuditEvent
 from billing.models import (
+    MONEY_LIMIT,
+    QUANTITY_LIMIT,
     DiscountLimit,
     Estimate,
     EstimateLine,
@@ -26,7 +30,7 @@ from billing.models import (
     Payment,
     PriceItem,
 )
-from billing.money import ZERO, Rules, Totals, compute_totals, format_money
+from billing.money import HUNDRED, ZERO, Line, Rules, Totals, compute_totals, customer_unit_price, format_money
 from core.models import ServiceEvent, ServiceItem, Status
 from core.services import LogbookError, change_status, record_event
 from notifications.models import Event
@@ -37,6 +41,10 @@ INVOICE_SERIES = {Invoice.Kind.INVOICE: "", Invoice.Kind.CREDIT_NOTE: "CN-"}
 
 class BillingError(LogbookError):
     """A money write refused; the message is for the user."""
+
+
+class AmountOutOfRange(BillingError):
+    """An amount or a count larger than the books can hold: bad input (the pages answer 400), not a conflict."""
 
 
 # Reading ---------------------------------------------------------------------------------------------------------
@@ -117,6 +125,45 @@ def _in_minor_units(amount: Decimal, what: str) -> Decimal:
     return amount
 
 
+def _largest_amount() -> Decimal:
+    """The largest amount the money columns hold, in the currency's minor unit (99,999,999,999.99)."""
+    return MONEY_LIMIT.quantize(Rules.from_settings().minor_unit, rounding=decimal.ROUND_DOWN)
+
+
+def _fits(amount: Decimal, what: str) -> Decimal:
+    """An amount the books can hold (its column's size), else refused with the reason."""
+    if abs(amount) > _largest_amount():
+        raise AmountOutOfRange(
+            _("%(what)s is more than the largest amount the books can hold, %(largest)s.")
+            % {"what": what, "largest": _money(_largest_amount())}
+        )
+    return amount
+
+
+def _fitting_totals(totals: Totals) -> Totals:
+    """Totals whose every amount the books can hold: each line's (an invoice line keeps it) and the estimate's or
+    invoice's net, tax and total. Checked before anything is written, so a refusal leaves nothing half done."""
+    largest = _largest_amount()
+    for position, amount in enumerate(totals.amounts, start=1):
+        if abs(amount) > largest:
+            raise AmountOutOfRange(
+                _(
+                    "Line %(position)s would come to %(amount)s, more than the largest amount the books can hold, "
+                    "%(largest)s."
+                )
+                % {"position": position, "amount": _money(amount), "largest": _money(largest)}
+            )
+    if max(abs(totals.net), abs(totals.tax), abs(totals.gross)) > largest:
+        raise AmountOutOfRange(
+            _(
+                "The total would come to more than %(largest)s, the largest amount the books can hold: split the "
+                "work into jobs of their own, or check the quantities."
+            )
+            % {"largest": _money(largest)}
+        )
+    return totals
+
+
 # Take-in: how far the customer lets the shop go without asking again ---------------------------------------------
 
 
@@ -127,6 +174,7 @@ def set_preapproval(*, item_pk: int, limit: Decimal | None, actor: AbstractUser)
         raise BillingError(_("This job is closed."))
     if limit is not None:
         _in_minor_units(limit, _("The amount"))
+        _fits(limit, _("The amount"))
         if limit < 0:
             raise BillingError(_("The amount can’t be negative."))
     account, _created = JobAccount.objects.get_or_create(item=item)
@@ -199,20 +247,31 @@ def add_line(
 ) -> EstimateLine:
     """Add a line from the price list (its code, name, price and rate unless given) or in free text.
 
-    A price other than the price list's (and any free-text line) needs the override permission; a discount must be
-    within the largest one the actor's groups allow.
+    A price or tax rate other than the price list's (and any free-text line) needs the override permission; a
+    discount must be within the largest one the actor's groups allow, and so must a line from the price list at
+    a lower price than the list's: what the customer pays is compared, unless the actor keeps the price list (and
+    could lower the list's price itself). Renaming a line from the price list is for those who keep it too.
     """
     estimate = _draft(estimate_pk)
     if quantity <= 0:
         raise BillingError(_("The quantity must be more than zero."))
+    if quantity > QUANTITY_LIMIT:
+        raise AmountOutOfRange(_("The quantity can be at most %(largest)s.") % {"largest": f"{QUANTITY_LIMIT:,}"})
+    keeps_price_list = actor.has_perm("billing.change_priceitem")
     if price_item is not None:
         if not price_item.active:
             raise BillingError(_("“%(code)s” is no longer on the price list.") % {"code": price_item.code})
         kind, code = price_item.kind, price_item.code
+        description = description.strip()
+        if description and description != price_item.name and not keeps_price_list:
+            raise BillingError(
+                _("A line from the price list keeps the price list’s name, “%(name)s”: ask a manager to change it.")
+                % {"name": price_item.name}
+            )
         description = description or price_item.name
         unit_price = price_item.unit_price if unit_price is None else unit_price
         tax_rate = price_item.tax_rate if tax_rate is None else tax_rate
-        priced_by_hand = unit_price != price_item.unit_price
+        priced_by_hand = unit_price != price_item.unit_price or tax_rate != price_item.tax_rate
     else:
         code = ""
         if not description.strip():
@@ -224,6 +283,7 @@ def add_line(
     if priced_by_hand and not actor.has_perm("billing.override_price_estimate"):
         raise BillingError(_("Only the price list’s prices can be used: ask the front desk or a manager."))
     _in_minor_units(unit_price, _("The unit price"))
+    _fits(unit_price, _("The unit price"))
     if unit_price < 0:
         raise BillingError(_("The unit price can’t be negative."))
     if not ZERO <= tax_rate <= 100:
@@ -233,6 +293,10 @@ def add_line(
         raise BillingError(
             _("You may give a discount of at most %(allowed)s%%; ask a manager for more.") % {"allowed": allowed}
         )
+    line = Line(quantity, unit_price, discount_percent, tax_rate)
+    if price_item is not None and not keeps_price_list:
+        _within_discount_limit(price_item, line, allowed=allowed)
+    _fitting_totals(compute_totals([*(row.as_line() for row in estimate.lines.all()), line], Rules.from_settings()))
     position = (estimate.lines.order_by("-position").values_list("position", flat=True).first() or 0) + 1
     return EstimateLine.objects.create(
         estimate=estimate,
@@ -248,6 +312,32 @@ def add_line(
     )
 
 
+def _percent(value: Decimal) -> str:
+    """ "10", "12.5": a percentage as people write it."""
+    return f"{value.quantize(Decimal('0.01')).normalize():f}"
+
+
+def _within_discount_limit(price_item: PriceItem, line: Line, *, allowed: Decimal) -> None:
+    """A lower price than the list's is a discount too: what the customer pays for a unit (after the discount,
+    with tax) may be at most `allowed` percent below what the price list asks."""
+    rules = Rules.from_settings()
+    listed = customer_unit_price(Line(Decimal(1), price_item.unit_price, ZERO, price_item.tax_rate), rules)
+    charged = customer_unit_price(line, rules)
+    if listed <= 0 or charged * HUNDRED >= listed * (HUNDRED - allowed):
+        return
+    raise BillingError(
+        _(
+            "At this price the line is %(below)s%% below the price list’s %(price)s; you may give at most "
+            "%(allowed)s%% off: ask a manager."
+        )
+        % {
+            "below": _percent((listed - charged) / listed * HUNDRED),
+            "price": _money(price_item.unit_price),
+            "allowed": _percent(allowed),
+        }
+    )
+
+
 @transaction.atomic
 def remove_line(*, line_pk: int, actor: AbstractUser) -> None:
     line = EstimateLine.objects.get(pk=line_pk)
@@ -257,7 +347,7 @@ def remove_line(*, line_pk: int, actor: AbstractUser) -> None:
 
 def _freeze(estimate: Estimate, totals: Totals) -> None:
     """Older versions still waiting for an answer are replaced by this one."""
-    estimate.gross = totals.gross
+    estimate.gross = _fitting_totals(totals).gross
     Estimate.objects.filter(item_id=estimate.item_id, status=Estimate.Status.SENT, number__lt=estimate.number).update(
         status=Estimate.Status.SUPERSEDED
     )
@@ -317,6 +407,8 @@ def _answerable(item_pk: int, version: int) -> Estimate:
     latest = latest_estimate(item)
     if estimate is None or latest is None or estimate.status == Estimate.Status.DRAFT:
         raise BillingError(_("There is no such estimate."))
+    if item.is_closed:
+        raise BillingError(_("This job is closed, so its estimate can no longer be answered. Contact us if in doubt."))
     if estimate.status == Estimate.Status.SUPERSEDED or latest.number > estimate.number and not latest.is_draft:
         raise BillingError(_("This estimate has changed since you opened it: please read the new version."))
     if estimate.status != Estimate.Status.SENT:
@@ -366,6 +458,23 @@ def decline_estimate(*, item_pk: int, version: int, signed_name: str, ip: str | 
     if estimate.item.status == Status.WAITING_APPROVAL:
         change_status(item_pk=estimate.item_id, to_status=Status.READY, actor=None, note=note)
     return estimate
+
+
+def withdraw_estimates(*, item: ServiceItem, actor: AbstractUser | None) -> None:
+    """The job was closed (cancelled or released): an estimate still waiting for the customer can no longer be
+    answered, and says so on the status page. Called inside the status change's transaction, the job locked."""
+    waiting = list(item.estimates.filter(status=Estimate.Status.SENT).order_by("number"))
+    if not waiting:
+        return
+    Estimate.objects.filter(pk__in=[estimate.pk for estimate in waiting]).update(status=Estimate.Status.WITHDRAWN)
+    for estimate in waiting:
+        record_event(
+            item=item,
+            kind=ServiceEvent.Kind.ESTIMATE,
+            actor=actor,
+            note=_("Estimate version %(number)s withdrawn: the job is %(status)s.")
+            % {"number": estimate.number, "status": item.get_status_display().lower()},
+        )
 
 
 # Invoices --------------------------------------------------------------------------------------------------------
@@ -432,6 +541,26 @@ def _snapshot_customer(item: ServiceItem) -> dict:
     }
 
 
+def _stock_used(lines: list[EstimateLine]) -> dict[int, Decimal]:
+    """{price list entry: quantity} of the counted parts an invoice takes off the stock, their rows locked; refuses
+    a count that would go below what the price list can hold (a count below zero is allowed, and flagged)."""
+    used: dict[int, Decimal] = {}
+    for line in lines:
+        if line.price_item_id and line.kind == LineKind.PART:
+            used[line.price_item_id] = used.get(line.price_item_id, ZERO) + line.quantity
+    counted = PriceItem.objects.select_for_update().filter(pk__in=used, stock__isnull=False).order_by("pk")
+    for part in counted:
+        if part.stock - used[part.pk] < -QUANTITY_LIMIT:
+            raise AmountOutOfRange(
+                _(
+                    "Invoicing this would take the stock count of %(code)s below %(lowest)s, the lowest count the "
+                    "price list can hold: correct the count on the price list first."
+                )
+                % {"code": part.code, "lowest": f"{-QUANTITY_LIMIT:,}"}
+            )
+    return {part.pk: used[part.pk] for part in counted}
+
+
 @transaction.atomic
 def issue_invoice(*, item_pk: int, actor: AbstractUser) -> Invoice:
     """Invoice the job: its latest estimate version, which the customer must have agreed to (approved, or within
@@ -441,6 +570,8 @@ def issue_invoice(*, item_pk: int, actor: AbstractUser) -> Invoice:
         raise BillingError(_("This job is invoiced already; cancel that invoice with a credit note to issue another."))
     estimate, approved = _invoiceable(item, actor)
     lines, totals = priced_lines(estimate)
+    _fitting_totals(totals)
+    stock_used = _stock_used(lines)
     invoice = Invoice.objects.create(
         **_numbered(Invoice.Kind.INVOICE),
         item=item,
@@ -463,11 +594,8 @@ def issue_invoice(*, item_pk: int, actor: AbstractUser) -> Invoice:
         InvoiceLine(invoice=invoice, amount=line.amount, **{name: getattr(line, name) for name in LINE_FIELDS})
         for line in lines
     )
-    for line in lines:
-        if line.price_item_id and line.kind == LineKind.PART:
-            PriceItem.objects.filter(pk=line.price_item_id, stock__isnull=False).update(
-                stock=F("stock") - line.quantity
-            )
+    for price_item_pk, used in stock_used.items():
+        PriceItem.objects.filter(pk=price_item_pk).update(stock=F("stock") - used)
     record_event(
         item=item,
         kind=ServiceEvent.Kind.INVOICE,
@@ -527,7 +655,7 @@ def cancel_invoice(
         % {"invoice": invoice.number, "credit": credit.number, "reason": reason},
     )
     audit.record(
-        "invoice_cancelled",
+        AuditEvent.Kind.INVOICE_CANCELLED,
         request=request,
         actor=actor,
         invoice=invoice.number,
@@ -555,10 +683,16 @@ def record_payment(
 ) -> Payment:
     """Take a deposit or a payment, or give money back (a refund: managers, with a reason, at most what was paid)."""
     _in_minor_units(amount, _("The amount"))
+    _fits(amount, _("The amount"))
     if amount <= 0:
         raise BillingError(_("The amount must be more than zero."))
     item = _lock(item_pk)
     current = balance(item)
+    if kind != Payment.Kind.REFUND and current.paid + amount > _largest_amount():
+        raise AmountOutOfRange(
+            _("That would make more than %(largest)s paid for this job, the largest amount the books can hold.")
+            % {"largest": _money(_largest_amount())}
+        )
     if kind == Payment.Kind.REFUND:
         if not actor.has_perm("billing.refund_payment"):
             raise BillingError(_("Only a manager can give a refund."))
@@ -591,7 +725,12 @@ def record_payment(
     record_event(item=item, kind=ServiceEvent.Kind.PAYMENT, actor=actor, note=text)
     if kind == Payment.Kind.REFUND:
         audit.record(
-            "refund", request=request, actor=actor, job=item.control_number, amount=_plain(amount), method=method
+            AuditEvent.Kind.REFUND,
+            request=request,
+            actor=actor,
+            job=item.control_number,
+            amount=_plain(amount),
+            method=method,
         )
     return payment
 
@@ -599,7 +738,9 @@ def record_payment(
 # Release ---------------------------------------------------------------------------------------------------------
 
 
-def check_release(*, item: ServiceItem, actor: AbstractUser | None, note: str) -> None:
+def check_release(
+    *, item: ServiceItem, actor: AbstractUser | None, note: str, request: HttpRequest | None = None
+) -> None:
     """Refuse to release a job with money due, unless a manager gives the reason (recorded) in the note."""
     due = balance(item).due
     if due <= 0:
@@ -620,7 +761,9 @@ def check_release(*, item: ServiceItem, actor: AbstractUser | None, note: str) -
         actor=actor,
         note=_("Released with %(due)s still due. Reason: %(reason)s") % {"due": _money(due), "reason": note.strip()},
     )
-    audit.record("release_unpaid", actor=actor, job=item.control_number, due=_plain(due))
+    audit.record(
+        AuditEvent.Kind.RELEASE_UNPAID, request=request, actor=actor, job=item.control_number, due=_plain(due)
+    )
 
 
 # The price list and discount limits (managers) -------------------------------------------------------------------
@@ -660,4 +803,4 @@ def set_discount_limits(*, limits: dict, actor: AbstractUser, request: HttpReque
             limit.max_percent = percent
             limit.save()
     if changed:
-        audit.record("discount_limits_changed", request=request, actor=actor, **changed)
+        audit.record(AuditEvent.Kind.DISCOUNT_LIMITS_CHANGED, request=request, actor=actor, **changed)

@@ -32,6 +32,7 @@ from billing.models import Estimate, EstimateLine, Invoice, Payment, PriceItem
 from billing.money import Rules, format_money
 from core.models import ServiceItem, Status
 from notifications.models import StatusLink
+from service_center.forms import EARLIEST_DATE
 from service_center.http import client_ip
 from service_center.views import InvalidFormStatusMixin
 
@@ -152,6 +153,11 @@ class JobView(JobMixin, TemplateView):
         return super().get_context_data(**job_context(self.item, self.request.user), **kwargs)
 
 
+def refusal_status(error: services.BillingError) -> HTTPStatus:
+    """400 for an amount too large to record (bad input), 409 for a write the job's state refuses."""
+    return HTTPStatus.BAD_REQUEST if isinstance(error, services.AmountOutOfRange) else HTTPStatus.CONFLICT
+
+
 class JobActionView(JobMixin, View):
     """A POST about a job's money. A refusal shows the job's money page again with the reason (400 or 409)."""
 
@@ -174,9 +180,9 @@ class JobActionView(JobMixin, View):
         except services.BillingError as error:
             if form is None:
                 messages.error(request, str(error))
-                return self.refuse(None, status=HTTPStatus.CONFLICT)
+                return self.refuse(None, status=refusal_status(error))
             form.add_error(None, str(error))
-            return self.refuse(form, status=HTTPStatus.CONFLICT)
+            return self.refuse(form, status=refusal_status(error))
         messages.success(request, message)
         if request.POST.get("back") == "item":
             return redirect(self.item)
@@ -362,14 +368,19 @@ class ReportView(PermissionRequiredMixin, TemplateView):
     as_csv = False
     name = ""
     default_days = 30
+    has_period = True  # False: the report shows no period form, so a refused one is explained above it
 
     def get(self, request, *args, **kwargs):
         form = ReportForm(request.GET)
         if not form.is_valid():
-            return render(request, self.template_name, {"form": form}, status=HTTPStatus.BAD_REQUEST)
+            context = {"form": form, "period_refused": not self.has_period}
+            return render(request, self.template_name, context, status=HTTPStatus.BAD_REQUEST)
         today = timezone.localdate()
         end = form.cleaned_data.get("end") or today
-        start = form.cleaned_data.get("start") or end - datetime.timedelta(days=self.default_days - 1)
+        # A default period that would begin before the calendar range begins at its first day.
+        start = form.cleaned_data.get("start") or max(
+            end - datetime.timedelta(days=self.default_days - 1), EARLIEST_DATE
+        )
         shown = ReportForm({"start": start, "end": end})  # the period used, defaults filled in
         context = {
             "form": shown,
@@ -438,6 +449,7 @@ class TakingsView(ReportView):
 class BalancesView(ReportView):
     template_name = "billing/reports/balances.html"
     name = "open-balances"
+    has_period = False
     page_size = 50
 
     def data(self, start, end):
@@ -471,6 +483,7 @@ class BalancesView(ReportView):
 class WaitingView(ReportView):
     template_name = "billing/reports/waiting.html"
     name = "estimates-waiting"
+    has_period = False
 
     def data(self, start, end):
         return {"rows": reports.waiting_estimates()}
@@ -550,7 +563,7 @@ class EstimateAnswerView(TemplateView):
             raise Http404("No such estimate.")
         return for_customers(super().dispatch(request, *args, **kwargs))
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, *, form=None, **kwargs):
         item = self.link.item
         estimate = services.latest_estimate(item)
         if estimate is not None and estimate.is_draft:  # staff are writing the next version: show the last sent
@@ -566,8 +579,11 @@ class EstimateAnswerView(TemplateView):
             "prices_include_tax": settings.PRICES_INCLUDE_TAX,
             **kwargs,
         }
-        if estimate is not None and estimate.status == Estimate.Status.SENT:
-            context.setdefault("form", AnswerForm(initial={"version": estimate.number}))
+        if estimate is not None and estimate.status == Estimate.Status.SENT and not item.is_closed:
+            context["form"] = form or AnswerForm(initial={"version": estimate.number})
+        elif form is not None:
+            # Nothing left to answer (answered meanwhile, or the job closed): the reason, and no buttons.
+            context["refusal"] = form.non_field_errors()
         return super().get_context_data(**context)
 
     def post(self, request, *args, **kwargs):

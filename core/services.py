@@ -5,6 +5,7 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -96,7 +97,11 @@ def take_in(*, item: ServiceItem, received_by: AbstractUser, intake_token: uuid.
 
 
 @transaction.atomic
-def change_status(*, item_pk: int, to_status: str, actor: AbstractUser, note: str = "") -> ServiceItem:
+def change_status(
+    *, item_pk: int, to_status: str, actor: AbstractUser, note: str = "", request: HttpRequest | None = None
+) -> ServiceItem:
+    """Move the item on in the workflow. `request`, when a person asked for it on a page, travels with the signals
+    (a receiver that audits the change records the client's address)."""
     item = _lock(item_pk)
     if to_status not in item.allowed_next_statuses(actor):
         if to_status in item.allowed_next_statuses():  # the workflow allows it; this person may not
@@ -105,11 +110,19 @@ def change_status(*, item_pk: int, to_status: str, actor: AbstractUser, note: st
             _("An item that is “%(current)s” can’t go to “%(new)s”.")
             % {"current": item.get_status_display(), "new": dict(Status.choices).get(to_status, to_status)}
         )
-    signals.status_changing.send(sender=ServiceItem, item=item, to_status=to_status, actor=actor, note=note)
+    signals.status_changing.send(
+        sender=ServiceItem, item=item, to_status=to_status, actor=actor, note=note, request=request
+    )
     from_status = item.status
     _save_with_history(item, {"status": to_status}, actor=actor, kind=ServiceEvent.Kind.STATUS, note=note)
     signals.status_changed.send(
-        sender=ServiceItem, item=item, from_status=from_status, to_status=to_status, actor=actor, note=note
+        sender=ServiceItem,
+        item=item,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        note=note,
+        request=request,
     )
     return item
 

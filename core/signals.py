@@ -12,9 +12,10 @@ from core.models import LogbookRevision, ServiceItem
 
 # A new item was taken in. Arguments: item, actor.
 item_taken_in = Signal()
-# A status change is about to be saved. Arguments: item (old status still set), to_status, actor, note.
+# A status change is about to be saved. Arguments: item (old status still set), to_status, actor, note, request
+# (the page's request, or None when no page asked for it).
 status_changing = Signal()
-# A status change was saved. Arguments: item, from_status, to_status, actor, note.
+# A status change was saved. Arguments: item, from_status, to_status, actor, note, request.
 status_changed = Signal()
 
 

@@ -167,6 +167,7 @@ class ItemStatusView(ItemActionView):
             to_status=form.cleaned_data["status"],
             note=form.cleaned_data["note"],
             actor=self.request.user,
+            request=self.request,
         )
         return _("%(number)s is now “%(status)s”.") % {
             "number": item.control_number,

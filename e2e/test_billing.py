@@ -18,6 +18,7 @@ from billing import services
 from billing.models import Estimate, Invoice, Payment
 from billing.tests.factories import PriceItemFactory, job
 from core.models import Status
+from core.services import change_status
 from customers.tests.factories import CustomerFactory
 from e2e.test_journeys import PASSWORD, inspector_path, log_in
 from notifications.links import status_url
@@ -160,3 +161,39 @@ def test_from_a_deposit_through_an_approved_estimate_to_the_invoice_and_payment_
     boss.goto(base + "/billing/prices/")
     expect(boss.get_by_text("-1 (below zero)")).to_be_visible()
     inspector.check(boss, "billing-price-list")
+
+
+def test_a_cancelled_jobs_estimate_is_withdrawn_and_the_customer_sees_no_form(live_server, new_page, inspector):
+    """P8 in the browser: the manager cancels a job whose estimate waits; the customer's pages say it was
+    withdrawn and offer no Approve button. And a report's refused period explains itself (P7)."""
+    base = live_server.url
+    desk_user = staff("desk", FRONT_DESK)
+    staff("boss", MANAGERS)
+    item = job()
+    change_status(item_pk=item.pk, to_status=Status.DIAGNOSING, actor=desk_user)
+    draft = services.start_estimate(item_pk=item.pk, actor=desk_user)
+    services.add_line(estimate_pk=draft.pk, actor=desk_user, description="Regulator service", unit_price=D(500))
+    services.send_estimate(estimate_pk=draft.pk, actor=desk_user)
+    link = status_url(item)
+
+    boss = new_page()
+    log_in(boss, base, "boss")
+    boss.goto(base + item.get_absolute_url())
+    boss.get_by_label("New status").select_option(label="Cancelled")
+    boss.get_by_role("button", name="Change status").click()
+    expect(boss.get_by_text(f"{item.control_number} is now “Cancelled”.")).to_be_visible()
+    assert Estimate.objects.get().status == Estimate.Status.WITHDRAWN
+
+    customer = new_page()
+    customer.goto(link)
+    expect(customer.get_by_text("was withdrawn: the job is closed")).to_be_visible()
+    expect(customer.get_by_role("link", name="Read and answer the estimate")).to_have_count(0)
+    inspector.check(customer, "billing-status-page-withdrawn")
+    customer.get_by_role("link", name="See the estimate").click()
+    expect(customer.get_by_text("This estimate was withdrawn")).to_be_visible()
+    expect(customer.get_by_role("button", name=re.compile("Approve"))).to_have_count(0)
+    inspector.check(customer, "billing-customer-estimate-withdrawn")
+
+    boss.goto(base + "/billing/reports/waiting/?end=0001-01-01")
+    expect(boss.get_by_text("Enter a date between 1900-01-01 and 2999-12-31.")).to_be_visible()
+    inspector.check(boss, "billing-report-refused-period", html_from="dom")

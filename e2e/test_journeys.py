@@ -228,3 +228,26 @@ def test_an_unknown_address_shows_the_404_page(live_server, new_page, inspector)
     assert response.status == 404
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     inspector.check(page, "not-found")
+
+
+def test_a_new_email_address_waits_until_its_link_is_opened(live_server, new_page, inspector):
+    """P10: the account keeps its address until the new one is proved; the profile shows the one waiting."""
+    base = live_server.url
+    UserFactory(username="rita", email="rita@example.com", email_verified=True, password=PASSWORD)
+    page = new_page()
+    log_in(page, base, "rita")
+    page.goto(base + "/accounts/profile/")
+    page.get_by_role("link", name="Change email address").click()
+    page.get_by_label("New email address").fill("rita.new@example.com")
+    page.get_by_label("Your current password").fill(PASSWORD)
+    page.get_by_role("button", name="Change email address").click()
+    expect(page.get_by_text("Your email address stays rita@example.com until you confirm")).to_be_visible()
+    expect(page.get_by_text("New address waiting for confirmation: rita.new@example.com")).to_be_visible()
+    inspector.check(page, "profile-email-waiting")
+    assert User.objects.get(username="rita").email == "rita@example.com"
+    link = re.search(r"http://\S+", next(m for m in mail.outbox if m.to == ["rita.new@example.com"]).body).group(0)
+    page.goto(link)
+    page.get_by_role("button", name="Confirm my email address").click()
+    expect(page.get_by_text("Thank you: your email address is confirmed.")).to_be_visible()
+    expect(page.get_by_text("New address waiting")).to_have_count(0)
+    assert User.objects.get(username="rita").email == "rita.new@example.com"

@@ -265,6 +265,9 @@ THROTTLE_EMAIL_USER = (3, 15 * 60, 15 * 60)
 THROTTLE_STATUS_PAGE = (30, 60, 60)
 # Reset and sign-up mails per address typed (ours or not): more are silently not sent, so the answer never differs.
 THROTTLE_EMAIL_ADDRESS = (3, 15 * 60, 15 * 60)
+# Sending the form behind a sign-up or invitation link (a username and a password), per client address and per
+# link: a taken username is a field error there, so names cannot be tried fast.
+THROTTLE_SIGN_UP = (10, 15 * 60, 15 * 60)
 # How many proxies of ours stand in front of the app and append to X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 

@@ -115,7 +115,7 @@ def test_a_password_set_by_a_manager_ends_sessions_mails_the_user_and_is_audited
     assert new not in mailoutbox[0].body
 
 
-def test_an_email_changed_by_a_manager_is_unconfirmed_and_both_addresses_hear(boss_client, boss, mailoutbox):
+def test_an_email_changed_by_a_manager_waits_for_confirmation_and_both_addresses_hear(boss_client, boss, mailoutbox):
     clerk = UserFactory(username="clerk", email="old@example.com", email_verified=True)
     with committing():
         response = boss_client.post(
@@ -123,7 +123,8 @@ def test_an_email_changed_by_a_manager_is_unconfirmed_and_both_addresses_hear(bo
         )
     assert response.status_code == HTTPStatus.FOUND
     clerk.refresh_from_db()
-    assert (clerk.email, clerk.email_verified) == ("new@example.com", False)
+    assert (clerk.email, clerk.email_verified, clerk.pending_email) == ("old@example.com", True, "new@example.com")
+    assert "new@example.com" in boss_client.get(f"{CHANGELIST}{clerk.pk}/change/").text  # shown as waiting
     assert sorted(mail.to[0] for mail in mailoutbox) == ["new@example.com", "old@example.com"]
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.EMAIL_CHANGED)
     assert (event.user, event.actor) == (clerk, boss)

@@ -102,7 +102,7 @@ def test_username_taken_in_any_case_is_a_field_error(taken):
     UserFactory(username=taken)
     form = sign_up(username="dIvEr")
     assert not form.is_valid()
-    assert form.errors["username"] == ["A user with that username already exists."]
+    assert form.errors["username"] == ["That username is not available: choose another."]
     assert not form.non_field_errors()
 
 
@@ -111,7 +111,7 @@ def test_conflict_found_at_save_time_names_the_field():
     assert form.is_valid()
     UserFactory(username="RACER")  # another request won the race after our checks ran
     form.add_conflict_errors()
-    assert form.errors["username"] == ["A user with that username already exists."]
+    assert form.errors["username"] == ["That username is not available: choose another."]
 
 
 def test_invalid_fields_are_marked_for_assistive_technology():

@@ -187,17 +187,102 @@ def test_profile_shows_unconfirmed_and_resending_is_rate_limited(
 def test_email_change_needs_the_password_notifies_the_old_address_and_asks_to_confirm_the_new(
     user_client, user, password, mailoutbox, django_capture_on_commit_callbacks
 ):
+    user.email_verified = True
+    user.save()
     old = user.email
     refused = user_client.post("/accounts/email/change/", {"email": "next@example.com", "password": "wrong one"})
     assert refused.status_code == HTTPStatus.BAD_REQUEST
     assert "That is not your current password." in refused.text
     with django_capture_on_commit_callbacks(execute=True):
-        user_client.post("/accounts/email/change/", {"email": "next@example.com", "password": password})
+        response = user_client.post(
+            "/accounts/email/change/", {"email": "next@example.com", "password": password}, follow=True
+        )
+    assert f"Your email address stays {old} until you confirm next@example.com" in response.text
     user.refresh_from_db()
-    assert user.email == "next@example.com"
-    assert not user.email_verified
-    assert {mail.to[0] for mail in mailoutbox} == {old, "next@example.com"}
+    assert (user.email, user.email_verified, user.pending_email) == (old, True, "next@example.com")  # P10
+    told = next(mail for mail in mailoutbox if mail.to == [old])
+    assert "next@example.com" in told.body and "until" in told.body
+    confirm = next(mail for mail in mailoutbox if mail.to == ["next@example.com"])
+    assert "/accounts/email/confirm/" in confirm.body
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.EMAIL_CHANGED, user=user).exists()
+
+
+def test_until_it_is_confirmed_the_old_address_logs_in_and_the_new_one_does_not(client, user, password):
+    user.email_verified = True
+    user.save()
+    old = user.email
+    services.change_email(user=user, new_email="next@example.com", request=None)
+    assert client.post("/accounts/login/", {"username": "next@example.com", "password": password}).status_code == 400
+    assert client.post("/accounts/login/", {"username": old, "password": password}).status_code == HTTPStatus.FOUND
+
+
+def test_opening_the_link_makes_the_new_address_the_accounts(client, user, mailoutbox):
+    user.email_verified = True
+    user.save()
+    with committing():
+        services.change_email(user=user, new_email="Next@Example.com", request=None)
+    link = path_of(link_in(next(mail for mail in mailoutbox if mail.to == ["Next@Example.com"])))
+    assert client.post(link).status_code == HTTPStatus.FOUND
+    user.refresh_from_db()
+    assert (user.email, user.email_verified, user.pending_email) == ("Next@Example.com", True, "")
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.EMAIL_CONFIRMED, user=user).exists()
+    assert client.post(link).status_code == HTTPStatus.BAD_REQUEST  # used
+
+
+def test_nobody_can_squat_an_address_by_changing_to_it(client, user, password, mailoutbox, settings):
+    """P10: an unconfirmed change blocked the owner's registration and a manager's invitation."""
+    with committing():
+        user_client = Client()
+        user_client.force_login(user)
+        user_client.post("/accounts/email/change/", {"email": "victim@example.com", "password": password})
+        Client().post("/accounts/register/", {"email": "victim@example.com"}, REMOTE_ADDR="10.0.9.1")
+    squatter_link = path_of(link_in(next(mail for mail in mailoutbox if "/email/confirm/" in mail.body)))
+    to_victim = [mail for mail in mailoutbox if mail.to == ["victim@example.com"]]
+    assert any("/accounts/register/" in mail.body for mail in to_victim)  # a sign-up link, not "you have one"
+    assert not any("already belongs" in mail.body for mail in to_victim)
+    from accounts.forms import InvitationForm
+
+    assert InvitationForm(data={"email": "victim@example.com"}).is_valid()  # a manager may invite them
+    sign_up = path_of(link_in(next(mail for mail in to_victim if "/accounts/register/" in mail.body)))
+    with committing():
+        Client().post(
+            sign_up,
+            {
+                "username": "victim",
+                "password1": "correct horse battery staple 2",
+                "password2": "correct horse battery staple 2",
+            },
+        )
+    from accounts.models import User
+
+    assert User.objects.get(username="victim").email == "victim@example.com"
+    refused = Client().post(squatter_link)  # the victim clicks the squatter's link in their mail, say
+    assert refused.status_code == HTTPStatus.BAD_REQUEST
+    user.refresh_from_db()
+    assert user.email != "victim@example.com"
+
+
+def test_a_second_new_address_makes_the_first_ones_link_stale(client, user):
+    services.change_email(user=user, new_email="first@example.com", request=None)
+    first = tokens.confirmation_token(user)
+    services.change_email(user=user, new_email="second@example.com", request=None)
+    assert client.post(f"/accounts/email/confirm/{first}/").status_code == HTTPStatus.BAD_REQUEST
+    user.refresh_from_db()
+    assert (user.email, user.pending_email) == (f"{user.username}@example.com", "second@example.com")
+
+
+def test_the_profile_shows_the_address_waiting_and_sends_its_link_again(
+    user_client, user, mailoutbox, django_capture_on_commit_callbacks
+):
+    user.email_verified = True
+    user.save()
+    services.change_email(user=user, new_email="next@example.com", request=None)
+    page = user_client.get("/accounts/profile/").text
+    assert "next@example.com" in page and "waiting for confirmation" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = user_client.post("/accounts/email/confirm/send/", follow=True)
+    assert "We sent a new confirmation link to next@example.com." in response.text
+    assert [mail.to for mail in mailoutbox] == [["next@example.com"]]
 
 
 def test_email_change_to_an_address_taken_in_other_case_is_refused(user_client, password):

@@ -139,12 +139,16 @@ def test_altered_or_expired_links_are_refused(client, bad, settings):
     assert expired.status_code == HTTPStatus.BAD_REQUEST
 
 
+TAKEN = "That username is not available: choose another."
+
+
 def test_a_taken_username_is_a_field_error_on_the_link_page_only(client, mailoutbox):
     UserFactory(username="Mara", email="someone.else@example.com")
     register(client, "mara@example.com")
     response = client.post(open_link(client, mailoutbox), SignUpDataFactory(username="mara"))
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "A user with that username already exists." in response.text
+    assert TAKEN in response.text
+    assert "already exists" not in response.text  # it says what to do, not that someone has that name
     assert GOOD_PASSWORD not in response.text
 
 
@@ -181,7 +185,7 @@ def test_two_people_finishing_with_one_username_at_once_make_one_account_and_one
         thread.join()
     assert sorted(response.status_code for response in responses) == [HTTPStatus.FOUND, HTTPStatus.BAD_REQUEST]
     refused = next(response for response in responses if response.status_code == HTTPStatus.BAD_REQUEST)
-    assert "A user with that username already exists." in refused.text
+    assert TAKEN in refused.text
     assert User.objects.filter(username__iexact="twin").count() == 1
 
 
@@ -275,3 +279,105 @@ def test_people_without_the_permission_cannot_invite(client, user):
     client.force_login(user)
     assert client.post("/admin/accounts/invitation/add/", {"email": "x@example.com"}).status_code == 403
     assert not Invitation.objects.exists()
+
+
+def test_the_invitation_log_line_holds_no_address_and_the_trail_keeps_it_for_managers(manager_in_admin, caplog):
+    """The log goes to more places than the admin (files, collectors) and is kept longer: no personal data there.
+    The audit row keeps the address: managers look up whom they invited, also once the invitation is deleted."""
+    with caplog.at_level("INFO", logger="service_center.audit"):
+        post(manager_in_admin, "/admin/accounts/invitation/add/", {"email": "new.clerk@example.com"})
+    invitation = Invitation.objects.get()
+    line = next(record.getMessage() for record in caplog.records if record.getMessage().startswith("invited"))
+    assert "new.clerk" not in caplog.text and "example.com" not in line
+    assert f"invitation={invitation.pk}" in line and "actor=boss" in line
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.INVITED)
+    assert (event.username, event.detail["invitation"]) == ("new.clerk@example.com", invitation.pk)
+
+
+# Usernames cannot be tried fast (P9) -------------------------------------------------------------------------------
+
+
+def sign_up_link(email):
+    return f"/accounts/register/{tokens.sign_up_token(email)}/"
+
+
+def invitation_link(email):
+    return f"/accounts/invitation/{tokens.invitation_token(Invitation.objects.create(email=email))}/"
+
+
+@pytest.mark.parametrize("link_for", [sign_up_link, invitation_link])
+def test_trying_usernames_on_a_link_is_throttled_per_client_address(client, settings, link_for):
+    limit = settings.THROTTLE_SIGN_UP[0]
+    for n in range(limit):
+        UserFactory(username=f"staff{n}")
+    link = link_for("prober@example.com")
+    answers = [
+        client.post(link, SignUpDataFactory(username=f"staff{n}"), REMOTE_ADDR="10.0.5.1").status_code
+        for n in range(limit)
+    ]
+    assert answers == [HTTPStatus.BAD_REQUEST] * limit  # each told to choose another
+    refused = client.post(link, SignUpDataFactory(username="staff0"), REMOTE_ADDR="10.0.5.1")
+    assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS and int(refused["Retry-After"]) > 0
+    assert TAKEN not in refused.text
+    other = Client().post(link_for("someone@example.com"), SignUpDataFactory(username="free"), REMOTE_ADDR="10.0.5.2")
+    assert other.status_code == HTTPStatus.FOUND  # somebody else, elsewhere, signs up as usual
+
+
+def test_trying_usernames_on_one_link_from_many_addresses_is_throttled_too(settings):
+    limit = settings.THROTTLE_SIGN_UP[0]
+    UserFactory(username="manager")
+    link = sign_up_link("prober@example.com")
+    answers = [
+        Client().post(link, SignUpDataFactory(username="manager"), REMOTE_ADDR=f"10.0.6.{n}").status_code
+        for n in range(limit + 1)
+    ]
+    assert answers == [HTTPStatus.BAD_REQUEST] * limit + [HTTPStatus.TOO_MANY_REQUESTS]
+    assert not User.objects.filter(email="prober@example.com").exists()
+
+
+def test_opening_a_link_is_not_counted(client, settings):
+    link = sign_up_link("mara@example.com")
+    for _ in range(settings.THROTTLE_SIGN_UP[0] + 1):
+        assert client.get(link).status_code == HTTPStatus.OK
+    assert client.post(link, SignUpDataFactory(username="mara")).status_code == HTTPStatus.FOUND
+
+
+# A sign-up link is used once, for good (P10) -----------------------------------------------------------------------
+
+
+def test_a_sign_up_link_works_once_even_after_its_address_is_freed(client, mailoutbox):
+    register(client, "newbie@example.com")
+    link = open_link(client, mailoutbox)
+    post(client, link, SignUpDataFactory(username="newbie"))
+    User.objects.filter(username="newbie").update(email="elsewhere@example.com")  # a confirmed change frees it
+    assert Client().get(link).status_code == HTTPStatus.BAD_REQUEST
+    again = Client().post(link, SignUpDataFactory(username="newbie_again"))
+    assert again.status_code == HTTPStatus.BAD_REQUEST
+    assert "This link does not work" in again.text
+    assert not User.objects.filter(username="newbie_again").exists()
+    register(Client(), "newbie@example.com", ip="10.0.7.1")  # a new link for the freed address works
+    fresh = post(Client(), open_link(client, mailoutbox), SignUpDataFactory(username="newbie_again"))
+    assert "Welcome, newbie_again" in fresh.text
+
+
+def test_two_links_to_one_address_make_one_account(client, mailoutbox):
+    register(client, "mara@example.com")
+    first = open_link(client, mailoutbox)
+    register(Client(), "mara@example.com", ip="10.0.7.2")
+    second = open_link(client, mailoutbox)
+    assert first != second
+    post(client, first, SignUpDataFactory(username="mara"))
+    assert Client().post(second, SignUpDataFactory(username="mara2")).status_code == HTTPStatus.BAD_REQUEST
+    assert User.objects.count() == 1
+
+
+def test_a_link_mailed_before_links_had_a_nonce_works_once_too(client):
+    from django.core import signing
+
+    link = (
+        f"/accounts/register/{signing.dumps({'email': 'old@example.com'}, salt=tokens.SIGN_UP_SALT, compress=True)}/"
+    )
+    with committing():
+        assert client.post(link, SignUpDataFactory(username="oldtimer")).status_code == HTTPStatus.FOUND
+    User.objects.filter(username="oldtimer").update(email="moved@example.com")
+    assert Client().post(link, SignUpDataFactory(username="again")).status_code == HTTPStatus.BAD_REQUEST

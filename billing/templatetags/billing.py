@@ -53,6 +53,7 @@ def customer_estimate(context, link):
     estimate = item.estimates.exclude(status=Estimate.Status.DRAFT).order_by("-number").first()
     token = context["request"].resolver_match.kwargs["token"]
     return {
+        "item": item,
         "estimate": estimate,
         "answer_url": reverse("billing:estimate-answer", kwargs={"token": token}),
         "balance": services.balance(item),

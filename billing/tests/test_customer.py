@@ -11,6 +11,7 @@ from billing.models import Estimate
 from billing.tests.factories import job
 from billing.tests.test_services import at, estimate_with
 from core.models import ServiceEvent, Status
+from core.services import change_status
 from notifications.links import status_url
 from notifications.models import Event, Message, StatusLink
 
@@ -178,3 +179,54 @@ def test_a_csrf_refusal_logs_no_working_link(waiting):
         console.stream = stream
     assert "Forbidden (CSRF cookie not set.): /status/[redacted]/estimate/" in written
     assert token not in written
+
+
+# A closed job (P8) ---------------------------------------------------------------------------------------------------
+
+
+def test_cancelling_the_job_withdraws_the_estimate_and_the_customer_can_no_longer_answer(client, waiting, manager):
+    item, path = waiting
+    change_status(item_pk=item.pk, to_status=Status.CANCELLED, actor=manager, note="Customer took it elsewhere")
+    estimate = Estimate.objects.get()
+    assert estimate.status == Estimate.Status.WITHDRAWN
+    assert item.events.filter(kind=ServiceEvent.Kind.ESTIMATE, note__contains="withdrawn").exists()
+    status_page = client.get(path).text
+    assert "Read and answer the estimate" not in status_page and "Your estimate is waiting" not in status_page
+    assert "withdrawn" in status_page
+    page = client.get(f"{path}estimate/")
+    assert page.status_code == HTTPStatus.OK  # the link lives on for a while after closing: it shows, no form
+    assert "Approve" not in page.text and 'name="signed_name"' not in page.text
+    assert "withdrawn" in page.text
+    response = answer(client, path, answer="approve")
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "closed" in response.text
+    estimate.refresh_from_db()
+    assert estimate.status == Estimate.Status.WITHDRAWN and estimate.signed_name == ""
+    assert services.balance(item).due == 0  # nothing owed on a job nobody agreed to
+
+
+def test_releasing_the_job_withdraws_an_estimate_still_waiting(client, front_desk):
+    item = at(job(), Status.DIAGNOSING, front_desk)
+    estimate_with(item, front_desk, "80.00", send=True)
+    services.decline_estimate(item_pk=item.pk, version=1, signed_name="Rosa", ip=None)  # ready, unrepaired
+    draft = services.start_estimate(item_pk=item.pk, actor=front_desk)
+    services.send_estimate(estimate_pk=draft.pk, actor=front_desk)  # a second offer while it waits for pickup
+    change_status(item_pk=item.pk, to_status=Status.RELEASED, actor=front_desk)
+    assert item.estimates.get(number=2).status == Estimate.Status.WITHDRAWN
+    assert item.estimates.get(number=1).status == Estimate.Status.DECLINED  # an answer given stays as it was
+    path = "/" + status_url(item).split("://", 1)[1].split("/", 1)[1]
+    response = client.post(f"{path}estimate/", {"version": "2", "signed_name": "Rosa", "answer": "decline"})
+    assert response.status_code == HTTPStatus.CONFLICT
+
+
+@pytest.mark.parametrize("answer_with", [services.approve_estimate, services.decline_estimate])
+def test_no_answer_to_an_estimate_of_a_closed_job_even_one_left_waiting(waiting, manager, answer_with):
+    """An estimate sent before withdrawing existed, still marked waiting on a closed job, takes no answer."""
+    item, path = waiting
+    change_status(item_pk=item.pk, to_status=Status.CANCELLED, actor=manager)
+    Estimate.objects.update(status=Estimate.Status.SENT)
+    with pytest.raises(services.BillingError, match="closed"):
+        answer_with(item_pk=item.pk, version=1, signed_name="Rosa", ip=None)
+    assert Estimate.objects.get().status == Estimate.Status.SENT
+    item.refresh_from_db()
+    assert item.status == Status.CANCELLED

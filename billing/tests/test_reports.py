@@ -135,6 +135,38 @@ def test_a_bad_period_is_a_400_with_the_reason(manager_client):
     assert response.status_code == HTTPStatus.BAD_REQUEST
 
 
+REPORTS = ["takings", "revenue", "waiting", "balances"]
+
+
+@pytest.mark.parametrize("report", [*REPORTS, *(f"{name}.csv" for name in REPORTS)])
+@pytest.mark.parametrize(
+    "period",
+    [
+        {"end": "9999-12-31"},
+        {"start": "9999-12-31", "end": "9999-12-31"},
+        {"end": "0001-01-01"},
+        {"start": "0001-01-01", "end": "9999-12-31"},
+        {"start": "1899-12-31"},
+        {"end": "3000-01-01"},
+    ],
+)
+def test_dates_outside_the_calendar_range_are_a_400_with_the_reason(manager_client, report, period):
+    """P7: at the calendar's ends "a day later" or "30 days before" does not exist; the site's own range."""
+    path = f"/billing/reports/{report}" if report.endswith(".csv") else f"/billing/reports/{report}/"
+    response = manager_client.get(path, period)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Enter a date between 1900-01-01 and 2999-12-31." in response.text
+    assert "No estimate is waiting" not in response.text and "Every job is settled" not in response.text
+
+
+def test_the_calendar_range_ends_themselves_are_reports(manager_client):
+    for period in ({"start": "1900-01-01", "end": "1900-01-01"}, {"end": "2999-12-31"}, {"end": "1900-01-05"}):
+        for report in REPORTS:
+            response = manager_client.get(f"/billing/reports/{report}/", period)
+            assert response.status_code == HTTPStatus.OK
+            assert "Enter a date between" not in response.text
+
+
 def test_csv_cells_that_look_like_formulas_are_neutralised(manager_client, front_desk):
     item = approved_job(front_desk, "10")
     item.customer.name = '=HYPERLINK("http://evil")'

@@ -154,6 +154,83 @@ def test_a_technician_uses_the_price_list_prices_only(technician):
     assert not draft.lines.exists()
 
 
+def add_from_list(actor, part, **values):
+    draft = services.start_estimate(item_pk=job().pk, actor=actor)
+    return services.add_line(estimate_pk=draft.pk, actor=actor, price_item=part, **values)
+
+
+@pytest.mark.parametrize("rate", [D(0), D(100), D("9.99")])
+def test_a_changed_tax_rate_is_a_price_change_a_technician_may_not_make(technician, rate):
+    """P5: the price list's rate is part of its price; only those who may set other prices change it."""
+    labour = PriceItemFactory(kind="labour", code="LAB1", unit_price=D(60), tax_rate=D(10))
+    with pytest.raises(BillingError, match="price list’s prices"):
+        add_from_list(technician, labour, tax_rate=rate)
+    assert add_from_list(technician, labour, tax_rate=D("10.00")).tax_rate == 10  # the list's own rate, typed
+
+
+def test_the_front_desk_may_change_a_tax_rate_within_its_discount_limit(front_desk):
+    labour = PriceItemFactory(kind="labour", unit_price=D(60), tax_rate=D(10))  # $66.00 with tax
+    assert add_from_list(front_desk, labour, tax_rate=D(5)).tax_rate == 5  # $63.00: 4.5% less
+    with pytest.raises(BillingError, match="below the price list"):
+        add_from_list(front_desk, labour, tax_rate=D(0), discount_percent=D(5))  # $57.00: 13.6% less
+
+
+@pytest.mark.parametrize(
+    ("unit_price", "discount", "allowed"),
+    [
+        ("54.00", "0", True),  # 10% below the list: the front desk's limit
+        ("53.99", "0", False),
+        ("1.00", "0", False),
+        ("0.00", "0", False),
+        ("60.00", "10", True),
+        ("57.00", "5", True),  # 57 less 5% is 54.15: within
+        ("56.00", "5", False),  # 56 less 5% is 53.20: 11.3% off
+        ("75.00", "10", True),  # a higher price than the list's, less 10%: above it still
+    ],
+)
+def test_a_lower_unit_price_is_a_discount_within_the_limit(front_desk, unit_price, discount, allowed):
+    """P5: typing a lower price is a discount; the limit bounds the price actually charged."""
+    labour = PriceItemFactory(kind="labour", unit_price=D(60), tax_rate=D(0))
+    add = lambda: add_from_list(front_desk, labour, unit_price=D(unit_price), discount_percent=D(discount))  # noqa: E731
+    if allowed:
+        assert add().unit_price == D(unit_price)
+    else:
+        with pytest.raises(BillingError, match="below the price list"):
+            add()
+
+
+def test_the_limit_compares_prices_with_tax_when_prices_exclude_it(front_desk, settings):
+    settings.PRICES_INCLUDE_TAX = False
+    labour = PriceItemFactory(kind="labour", unit_price=D(60), tax_rate=D(20))  # $72.00 with tax
+    assert add_from_list(front_desk, labour, unit_price=D("64.80"), tax_rate=D(0)).unit_price == D("64.80")  # 10%
+    with pytest.raises(BillingError, match="below the price list"):
+        add_from_list(front_desk, labour, unit_price=D("64.79"), tax_rate=D(0))
+    settings.PRICES_INCLUDE_TAX = True  # then the price is what the customer pays, whatever the rate
+    assert add_from_list(front_desk, labour, unit_price=D(54), tax_rate=D(0)).unit_price == D(54)
+
+
+def test_those_who_keep_the_price_list_may_price_below_it(manager):
+    """A manager could lower the list's price itself; a lower price on one line is theirs to give."""
+    labour = PriceItemFactory(kind="labour", unit_price=D(60))
+    assert add_from_list(manager, labour, unit_price=D(1), tax_rate=D(0)).unit_price == D(1)
+
+
+def test_a_free_text_line_has_no_list_price_to_compare(front_desk):
+    draft = services.start_estimate(item_pk=job().pk, actor=front_desk)
+    line = services.add_line(estimate_pk=draft.pk, actor=front_desk, description="Goodwill fix", unit_price=D(1))
+    assert line.unit_price == D(1)
+
+
+@pytest.mark.parametrize("who", ["technician", "front_desk"])
+def test_only_those_who_keep_the_price_list_rename_a_line_from_it(request, who, manager):
+    actor = request.getfixturevalue(who)
+    labour = PriceItemFactory(kind="labour", name="Labour", unit_price=D(60))
+    with pytest.raises(BillingError, match="price list’s name"):
+        add_from_list(actor, labour, description="<b>renamed</b> Labour (FREE)")
+    assert add_from_list(actor, labour, description="  Labour ").description == "Labour"  # its own name
+    assert add_from_list(manager, labour, description="Labour, second stage").description == "Labour, second stage"
+
+
 def test_an_inactive_price_list_entry_is_not_offered(front_desk):
     part = PriceItemFactory(active=False)
     draft = services.start_estimate(item_pk=job().pk, actor=front_desk)

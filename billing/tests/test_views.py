@@ -12,6 +12,7 @@ from billing.models import DiscountLimit, Estimate, Invoice, Payment, PriceItem
 from billing.tests.factories import PriceItemFactory, job
 from billing.tests.test_services import approved_job, at
 from core.models import Status
+from core.services import change_status
 
 pytestmark = pytest.mark.django_db
 
@@ -344,3 +345,74 @@ def test_estimate_state_on_the_job_panel(desk_client, front_desk):
     assert "Estimate version 1: draft, $12.50." in text
     assert "Below zero in stock:" in text and "LOW (-1)" in text
     assert Estimate.objects.get().status == "draft" and timezone.now()
+
+
+def test_a_technician_cannot_change_a_lines_tax_rate_or_name_from_the_page(tech_client, technician):
+    """P5, as the probe did it: LAB1 at 10% added with the rate 0, or renamed."""
+    labour = PriceItemFactory(kind="labour", code="LAB1", name="Labour", unit_price=D(60), tax_rate=D(10))
+    item = job()
+    page = money_page(item)
+    tech_client.post(f"{page}estimate/")
+    line = {"line-price_item": labour.pk, "line-kind": "labour", "line-quantity": "1"}
+    response = tech_client.post(f"{page}estimate/lines/", {**line, "line-tax_rate": "0"})
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "Only the price list’s prices can be used" in response.text
+    response = tech_client.post(f"{page}estimate/lines/", {**line, "line-description": "<b>renamed</b> Labour (FREE)"})
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "price list’s name" in response.text
+    assert tech_client.post(f"{page}estimate/lines/", line).status_code == HTTPStatus.FOUND
+    assert [(row.description, row.tax_rate) for row in Estimate.objects.get().lines.all()] == [("Labour", 10)]
+
+
+def test_the_front_desk_cannot_undercut_its_discount_limit_by_typing_a_price(desk_client):
+    labour = PriceItemFactory(kind="labour", unit_price=D(60), tax_rate=D(0))
+    item = job()
+    page = money_page(item)
+    desk_client.post(f"{page}estimate/")
+    line = {"line-price_item": labour.pk, "line-kind": "labour", "line-quantity": "1", "line-unit_price": "30.00"}
+    response = desk_client.post(f"{page}estimate/lines/", line)
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "50% below the price list’s $60.00" in response.text
+    assert not Estimate.objects.get().lines.exists()
+
+
+def test_the_money_events_read_as_words_in_the_audit_trail(client, manager, front_desk):
+    """billing's audit kinds are the audit trail's own, so the admin lists and filters them by name."""
+    item = approved_job(manager, "80.00")
+    services.record_payment(item_pk=item.pk, kind="deposit", method="card", amount=D(30), actor=front_desk)
+    services.record_payment(item_pk=item.pk, kind="refund", method="card", amount=D(5), note="Scratch", actor=manager)
+    invoice = services.issue_invoice(item_pk=item.pk, actor=manager)
+    services.cancel_invoice(invoice_pk=invoice.pk, reason="Wrong address", actor=manager)
+    services.set_discount_limits(limits={DiscountLimit.objects.first().group: D(3)}, actor=manager)
+    unpaid = approved_job(manager, "40.00")
+    change_status(item_pk=unpaid.pk, to_status=Status.READY, actor=manager)
+    change_status(item_pk=unpaid.pk, to_status=Status.RELEASED, actor=manager, note="Pays Friday")
+    manager.is_staff = True
+    manager.save()
+    client.force_login(manager)
+    listing = client.get("/admin/accounts/auditevent/").text
+    words = [
+        "Refund given",
+        "Invoice cancelled by a credit note",
+        "Released with money due",
+        "Discount limits changed",
+    ]
+    for label in words:
+        assert listing.count(label) >= 2, label  # in the list and in the filter beside it
+    filtered = client.get("/admin/accounts/auditevent/", {"kind__exact": "release_unpaid"})
+    assert filtered.status_code == HTTPStatus.OK and "1 audit event" in filtered.text
+
+
+def test_a_release_with_money_due_is_audited_with_the_client_address(manager_client, manager, caplog):
+    item = approved_job(manager, "80.00")
+    change_status(item_pk=item.pk, to_status=Status.READY, actor=manager)
+    with caplog.at_level("INFO", logger="service_center.audit"):
+        response = manager_client.post(
+            f"/items/{item.control_number}/status/",
+            {"status": "released", "note": "Regular customer, pays Friday"},
+            REMOTE_ADDR="203.0.113.7",
+        )
+    assert response.status_code == HTTPStatus.FOUND
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.RELEASE_UNPAID)
+    assert (event.actor, event.ip, event.detail["due"]) == (manager, "203.0.113.7", "80.00")
+    assert "release_unpaid user=- actor=boss ip=203.0.113.7" in caplog.text
