@@ -87,7 +87,9 @@ def parse_args(argv=None):
     )
     parser.add_argument("--no-explain", action="store_true", help="Skip the EXPLAIN report.")
     parser.add_argument("--cluster", action="store_true", help="Two app servers behind HAProxy (bench/cluster.py).")
-    parser.add_argument("--child", choices=["prepare", "export", "terms", "explain"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=["prepare", "export", "terms", "explain", "enqueue", "task-results"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--child-arg", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.sizes = sorted({int(size.replace("_", "")) for size in str(args.items).split(",") if size.strip()})
@@ -271,6 +273,19 @@ def child_explain(spec):
     explain(**json.loads(spec))
 
 
+def child_tasks(what, arg):
+    import django
+
+    django.setup()
+    sys.path.insert(0, str(BENCH))
+    import cluster_tasks
+
+    if what == "enqueue":
+        print(json.dumps(cluster_tasks.enqueue(int(arg))))
+    else:
+        print(json.dumps(cluster_tasks.results(arg)))
+
+
 # The driver ------------------------------------------------------------------------------------------------
 
 
@@ -351,6 +366,13 @@ class Server:
 
     def lines(self):
         return self.log_path.read_text().splitlines()
+
+    def mark(self):
+        """Where the log stands now; since(mark) gives the lines written after it."""
+        return len(self.lines())
+
+    def since(self, mark):
+        return self.lines()[mark:]
 
     def stop(self):
         if self.process.poll() is None:
@@ -554,10 +576,10 @@ class Probe:
 
         once(1, 2)  # warm-up
         heavy = once(duration, connections)
-        before = len(server.lines())
+        mark = server.mark()
         light = once(light_seconds, 1)
         time.sleep(0.3)
-        times = access_times(server.lines()[before:], self.method, self.logged_path)
+        times = access_times(server.since(mark), self.method, self.logged_path)
         return {
             **heavy,
             "server_p50": median(times),
@@ -606,6 +628,8 @@ def main():
         return child_export()
     if args.child == "explain":
         return child_explain(args.child_arg)
+    if args.child in ("enqueue", "task-results"):
+        return child_tasks(args.child, args.child_arg)
     if args.cluster:
         sys.path.insert(0, str(BENCH))
         from cluster import run_cluster
@@ -649,7 +673,8 @@ def main():
             pages = -(-size // PAGE_SIZE)
             sites[size] = {"cookie": cookie, "login_cookie": anonymous, "login_body": body, "pages": pages,
                            "last": last_page(server, cookie), "take_in": take_in_body(server.base, cookie)}  # fmt: skip
-            sites[size]["probes"] = probes_for(sites[size], terms_file, item_file, terms[0]["term"])
+            cached_term = next((t["term"] for t in terms if t["kind"] == "surname"), terms[0]["term"])
+            sites[size]["probes"] = probes_for(sites[size], terms_file, item_file, cached_term)
         light_seconds = max(1, args.duration // 2)
         for number in range(args.rounds):
             load_start = load_average()
