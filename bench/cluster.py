@@ -215,7 +215,7 @@ def run_cluster(args):
         terms_file = work / "terms.txt"
         terms_file.write_text("".join(f"/?q={urllib.parse.quote(t['term'])}\n" for t in terms))
         probes = [
-            Probe("healthz", "/healthz", "/healthz"),
+            Probe("healthz", "/healthz", "/healthz", anonymous=True),
             Probe("page1_cached", "Logbook page 1, cached", "/"),
             Probe("page1", "Logbook page 1, NOT cached", "/", unique=True),
             Probe("search", "Search, NOT cached (a new term each time)", "/", unique=True, paths=terms_file),

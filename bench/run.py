@@ -182,7 +182,9 @@ def child_prepare(items):
     )
     # Several sizes share one cache: a revision of their own keeps one database's pages out of the other's.
     LogbookRevision.objects.update_or_create(pk=1, defaults={"number": random.randrange(1 << 40)})
-    cache.clear()  # nothing cached by an earlier run may be served
+    # Nothing cached by an earlier run may be served. It empties the whole cache, sessions too: one benchmark at a
+    # time per Redis database (the probes count a page answered to a lost session as an error).
+    cache.clear()
     print(json.dumps({"added": added, "seconds": round(time.perf_counter() - started, 1)}))
 
 
@@ -535,20 +537,24 @@ def wrk(url, *, cookie, duration, connections, paths=None, unique=None, body=Non
     }
 
 
-def access_times(lines, method, path):
-    """Server-side durations (ms) in the site's own access lines for `method` and `path` (a prefix if it ends
+def access_lines(lines, method, path):
+    """(server ms, user) of each of the site's own access lines for `method` and `path` (a prefix if it ends
     in "/" and is not "/")."""
-    times = []
+    found = []
     for line in lines:
         if line.startswith("{"):
             parts = json.loads(line).get("message", "").split()
             if (
-                len(parts) > 3
+                len(parts) > 4
                 and parts[0] == method
                 and (parts[1] == path or (path != "/" and path.endswith("/") and parts[1].startswith(path)))
             ):
-                times.append(float(parts[3].rstrip("ms")))
-    return times
+                found.append((float(parts[3].rstrip("ms")), parts[4].removeprefix("user=")))
+    return found
+
+
+def access_times(lines, method, path):
+    return [ms for ms, _ in access_lines(lines, method, path)]
 
 
 def median(values):
@@ -559,8 +565,10 @@ def median(values):
 class Probe:
     """One thing a user does, asked of a server again and again by wrk."""
 
-    def __init__(self, key, label, path, *, method="GET", cached=None, unique=False, paths=None, body=None):
-        self.key, self.label, self.path, self.method = key, label, path, method
+    def __init__(
+        self, key, label, path, *, method="GET", cached=None, unique=False, paths=None, body=None, anonymous=False
+    ):
+        self.key, self.label, self.path, self.method, self.anonymous = key, label, path, method, anonymous
         self.cached, self.unique, self.paths, self.body = cached, unique, paths, body
         # The access lines give the path without the query string; "/items/" stands for every item page.
         self.logged_path = path.split("?")[0]
@@ -575,17 +583,25 @@ class Probe:
                        paths=self.paths, unique=nonce, body=self.body)  # fmt: skip
 
         once(1, 2)  # warm-up
+        start = server.mark()
         heavy = once(duration, connections)
         mark = server.mark()
         light = once(light_seconds, 1)
         time.sleep(0.3)
         times = access_times(server.since(mark), self.method, self.logged_path)
+        # A logged-in page answered to nobody (a session lost) would be cheap and wrong: count it as an error.
+        lost = (
+            0
+            if self.anonymous
+            else sum(user == "-" for _, user in access_lines(server.since(start), self.method, self.logged_path))
+        )
         return {
             **heavy,
             "server_p50": median(times),
             "server_n": len(times),
             "light_p50": light["p50"],
-            "errors": heavy["errors"] + light["errors"],
+            "errors": heavy["errors"] + light["errors"] + lost,
+            "anonymous": lost,
         }
 
 
@@ -599,7 +615,7 @@ def probes_for(site, terms_file, item_paths, search_term):
     pages = site["pages"]
     deep = min(DEEP_PAGE, pages)
     return [
-        Probe("healthz", "The site's /healthz", "/healthz"),
+        Probe("healthz", "The site's /healthz", "/healthz", anonymous=True),
         Probe("page1_cached", "Logbook page 1, cached", "/", cached=True),
         Probe("page1", "Logbook page 1, NOT cached", "/", unique=True),
         Probe("deep_cached", f"Logbook page {deep:,}, cached", f"/?page={deep}", cached=True),
@@ -610,7 +626,7 @@ def probes_for(site, terms_file, item_paths, search_term):
         Probe("search", "Search, NOT cached (a new term each time)", "/", unique=True, paths=terms_file),
         Probe("item", "Item page (a different item each time)", "/items/", paths=item_paths),
         Probe("takein", "Take-in POST (a new item each time)", "/items/new/", method="POST", body=site["take_in"]),
-        Probe("login", "Login POST", "/accounts/login/", method="POST", body=site["login_body"]),
+        Probe("login", "Login POST", "/accounts/login/", method="POST", body=site["login_body"], anonymous=True),
     ]  # fmt: skip
 
 
@@ -680,7 +696,7 @@ def main():
             load_start = load_average()
             results = {"hello": {}, "probes": {}}
             print(f"== round {number + 1} of {args.rounds} (load {load_start[0]:.2f})", flush=True)
-            hello_probe = Probe("hello", "Bare Django hello world", "/")
+            hello_probe = Probe("hello", "Bare Django hello world", "/", anonymous=True)
             results["hello"] = hello_probe.run(servers["hello"], cookie="", duration=args.duration,
                                                connections=args.connections, light_seconds=light_seconds)  # fmt: skip
             order = args.sizes if number % 2 == 0 else args.sizes[::-1]
@@ -729,7 +745,11 @@ def summarise(args, kind, rounds, labels, prepared, export, explained, terms, lo
             probes[key]["sizes"][str(size)] = {
                 name: median(v[name] for v in values)
                 for name in ("rps", "p50", "p95", "p99", "server_p50", "light_p50")
-            } | {"errors": sum(v["errors"] for v in values), "rounds_rps": [round(v["rps"], 1) for v in values]}
+            } | {
+                "errors": sum(v["errors"] for v in values),
+                "anonymous": sum(v.get("anonymous", 0) for v in values),
+                "rounds_rps": [round(v["rps"], 1) for v in values],
+            }
     return {
         "kind": kind,
         "date": f"{datetime.date.today():%Y-%m-%d}",
@@ -765,6 +785,9 @@ def checks_for(summary):
         probe = summary["probes"][key]
         big = probe["sizes"][largest]
         name = probe["label"].replace(", NOT cached", "")
+        if any(size["errors"] for size in probe["sizes"].values()):
+            errors = ", ".join(f"{int(n):,}: {v['errors']}" for n, v in probe["sizes"].items() if v["errors"])
+            checks.append((f"{name}: no failed requests", f"errors ({errors}): the figures do not count", False))
         if kind == "PostgreSQL":
             share = big["rps"] / hello
             checks.append((f"{name}: ≥ {TARGETS['fraction']:.0%} of hello world at {int(largest):,}",
@@ -826,7 +849,8 @@ def write_report(args, summary):
         cells = []
         for size in sizes:
             r = probe["sizes"][str(size)]
-            errors = f", **{r['errors']} errors**" if r["errors"] else ""
+            lost = f" ({r['anonymous']} to a lost session)" if r.get("anonymous") else ""
+            errors = f", **{r['errors']} errors{lost}**" if r["errors"] else ""
             cells.append(f"{r['rps']:.1f} ({r['rps'] / hello:.1%}), {fmt(r['server_p50'])} ms{errors}")
         lines.append(f"| {probe['label']} | {' | '.join(cells)} |")
     lines += [
