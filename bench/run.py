@@ -557,6 +557,18 @@ def access_times(lines, method, path):
     return [ms for ms, _ in access_lines(lines, method, path)]
 
 
+def settle(server, quiet=0.6, longest=120):
+    """Wait until the server's log has been still for `quiet` seconds: no request of an earlier run in flight."""
+    deadline, last, since = time.time() + longest, server.mark(), time.time()
+    while time.time() < deadline:
+        time.sleep(0.25)
+        now = server.mark()
+        if now != last:
+            last, since = now, time.time()
+        elif time.time() - since >= quiet:
+            return
+
+
 def median(values):
     values = [value for value in values if value is not None]
     return statistics.median(values) if values else None
@@ -582,12 +594,18 @@ class Probe:
             return wrk(server.base + self.path, cookie=cookie, duration=seconds, connections=connections,
                        paths=self.paths, unique=nonce, body=self.body)  # fmt: skip
 
+        if not (self.unique or self.body or self.paths):
+            # A cached page must be in the cache before it is timed: otherwise 16 connections all miss it at once.
+            fetch(server.base + self.path, cookie or None)
         once(1, 2)  # warm-up
+        settle(server)
         start = server.mark()
         heavy = once(duration, connections)
+        # Requests wrk gave up on at the end still run on the server: let them finish before timing one at a time.
+        settle(server)
         mark = server.mark()
         light = once(light_seconds, 1)
-        time.sleep(0.3)
+        settle(server)
         times = access_times(server.since(mark), self.method, self.logged_path)
         # A logged-in page answered to nobody (a session lost) would be cheap and wrong: count it as an error.
         lost = (
