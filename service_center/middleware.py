@@ -18,7 +18,8 @@ class RequestIdMiddleware:
     """Gives each request an id (a load balancer's X-Request-ID when it looks sane) and returns it in a header.
 
     Writes one access line per request: method, path without the query string (searches carry customers'
-    names), status, duration and user id; the request id is added to it, as to every line, by the log filter.
+    names) and without secrets (a view that has one in its path sets `request.path_for_log`), status, duration
+    and user id; the request id is added to it, as to every line, by the log filter.
     """
 
     header = "X-Request-ID"
@@ -37,7 +38,7 @@ class RequestIdMiddleware:
             access_log.info(
                 "%s %s %s %.1fms user=%s",
                 request.method,
-                request.path,
+                getattr(request, "path_for_log", request.path),
                 response.status_code,
                 (time.perf_counter() - started) * 1000,
                 _user_id(request),

@@ -54,6 +54,9 @@ if not SECRET_KEY:
 
     SECRET_KEY = get_random_secret_key()
 
+# Old keys after a change of SECRET_KEY: what they signed (sessions, status links) keeps working.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+
 SHOP_NAME = env("SHOP_NAME", default="Service Center")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -76,6 +79,7 @@ INSTALLED_APPS = [
     "accounts",
     "customers",
     "core",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -183,7 +187,10 @@ TASK_RETRY_SECONDS = env.int("TASK_RETRY_SECONDS", default=30)
 # /readyz reports the worker as stalled when a task has waited longer than this.
 TASK_STALL_SECONDS = env.int("TASK_STALL_SECONDS", default=60)
 # Tasks the worker queues by itself, every so many seconds (each must be safe to run twice).
-PERIODIC_TASKS = {}
+PERIODIC_TASKS = {
+    # Reminders for items ready for pickup and not collected (notifications/tasks.py); hourly, safe to repeat.
+    "notifications.tasks.send_pickup_reminders": 60 * 60,
+}
 
 # Authentication
 # ------------------------------------------------------------------------------
@@ -231,6 +238,8 @@ THROTTLE_LOGIN_ACCOUNT = (5, 5 * 60, 5 * 60)
 THROTTLE_LOGIN_IP = (20, 60, 60)
 THROTTLE_EMAIL_IP = (5, 15 * 60, 15 * 60)
 THROTTLE_EMAIL_USER = (3, 15 * 60, 15 * 60)
+# The customers' status page, per client address (notifications/views.py).
+THROTTLE_STATUS_PAGE = (30, 60, 60)
 # How many proxies of ours stand in front of the app and append to X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
@@ -357,3 +366,12 @@ LOGBOOK_PAGE_SIZE = 25
 # https://django-phonenumber-field.readthedocs.io/en/latest/reference.html#settings
 PHONENUMBER_DEFAULT_REGION = env("PHONE_REGION", default="US")
 PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
+
+# Messages to customers and the status page
+# ------------------------------------------------------------------------------
+# The shop's logo (a file under static/), shown in messages, on the status page and on claim slips.
+SHOP_LOGO = env("SHOP_LOGO", default="img/logo.svg")
+# A status link stops working this many days after its item is released (or cancelled).
+STATUS_LINK_DAYS_AFTER_RELEASE = env.int("STATUS_LINK_DAYS_AFTER_RELEASE", default=30)
+# Reminders for an item ready for pickup and not collected, after this many days (comma-separated).
+PICKUP_REMINDER_DAYS = sorted(env.list("PICKUP_REMINDER_DAYS", cast=int, default=[7, 14, 30]))

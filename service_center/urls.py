@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("core.urls")),
+    path("", include("notifications.urls")),
 ]
 
 handler500 = "service_center.views.server_error"

@@ -1,0 +1,162 @@
+"""Message templates: Django's template language in a sandbox, and the fixed layout around every message.
+
+Managers write templates, so a template may use only the variables documented in VARIABLES (plain strings,
+never model objects) and a few harmless tags and filters: no {% load %}, {% include %}, {% url %} or {% debug %},
+nothing that reads files or reaches the database.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.utils.html import linebreaks
+from django.utils.safestring import mark_safe
+
+# The only tags and filters a message template can use (this module is the sandbox engine's one library).
+register = Library()
+for _name in ("if", "for", "with", "comment", "firstof", "spaceless"):
+    register.tags[_name] = defaulttags.register.tags[_name]
+for _name in (
+    "default",
+    "upper",
+    "lower",
+    "title",
+    "capfirst",
+    "linebreaksbr",
+    "pluralize",
+    "yesno",
+    "truncatewords",
+    "truncatechars",
+):
+    register.filters[_name] = defaultfilters.register.filters[_name]
+
+VARIABLES = {
+    "shop_name": "The shop’s name",
+    "shop_contact": "The shop’s address and phone line",
+    "customer_name": "The customer’s name",
+    "control_number": "The job’s control number (SC-000123)",
+    "item": "What the item is (Regulator first stage)",
+    "item_type": "The item’s type (Regulator)",
+    "brand": "The brand (Apeks)",
+    "model": "The model (XTX50), may be empty",
+    "serial_number": "The serial number, may be empty",
+    "requested_service": "The service or fault asked for at the counter",
+    "accessories": "Accessories left with the item, may be empty",
+    "received_on": "The date it was taken in",
+    "promised_on": "The promised date, may be empty",
+    "status": "The job’s status, in the customer’s words",
+    "status_url": "The link to the job’s status page",
+    "days_waiting": "Reminders: days since the item was ready",
+    "released_on": "Released: the date it was collected",
+}
+
+SAMPLE = {
+    "shop_name": "",  # filled from settings
+    "shop_contact": "",
+    "customer_name": "Rosa Reyes",
+    "control_number": "SC-000123",
+    "item": "Regulator first stage",
+    "item_type": "Regulator",
+    "brand": "Apeks",
+    "model": "XTX50",
+    "serial_number": "007AB123",
+    "requested_service": "Annual service; free-flows at the surface",
+    "accessories": "Octopus, gauge",
+    "received_on": "27 November 2026",
+    "promised_on": "4 December 2026",
+    "status": "Ready for pickup",
+    "status_url": "",  # filled from settings
+    "days_waiting": "7",
+    "released_on": "12 December 2026",
+}
+
+# What an HTML template may not contain: the preview shows it on the site, under its Content-Security-Policy.
+_UNSAFE_HTML = re.compile(
+    r"<\s*(script|style|iframe|object|embed|form)\b|\bon[a-z]+\s*=|\bstyle\s*=|javascript:", re.IGNORECASE
+)
+_INVALID = "\x00{%s}\x00"
+_INVALID_FOUND = re.compile("\x00{(.*?)}\x00")
+
+
+class SandboxEngine(Engine):
+    default_builtins = []
+
+
+def _engine(string_if_invalid=""):
+    return SandboxEngine(builtins=["notifications.rendering"], string_if_invalid=string_if_invalid, autoescape=True)
+
+
+_ENGINE = _engine()
+_CHECKING_ENGINE = _engine(_INVALID)
+
+
+class TemplateProblem(Exception):
+    """A template that cannot be used; the message says what to fix, for the manager."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str  # the whole HTML document that is mailed
+    content: str  # its visible part, which the preview page shows
+
+
+def shop_context() -> dict:
+    return {"shop_name": settings.SHOP_NAME, "shop_contact": settings.SHOP_CONTACT}
+
+
+def sample_context() -> dict:
+    return {**SAMPLE, **shop_context(), "status_url": f"{settings.SITE_URL.rstrip('/')}/status/sample/"}
+
+
+def _render(source: str, context: dict, *, html: bool, engine: Engine = _ENGINE) -> str:
+    try:
+        template = engine.from_string(source)
+        return template.render(Context(context, autoescape=html))
+    except TemplateSyntaxError as error:
+        raise TemplateProblem(f"The template has an error: {error}") from error
+    except Exception as error:  # a filter given a bad argument, and the like
+        raise TemplateProblem(f"The template could not be rendered ({error.__class__.__name__}).") from error
+
+
+def check(source: str, *, html: bool) -> str:
+    """Render `source` with the sample data; TemplateProblem when it has an error or an unknown variable."""
+    if html and (unsafe := _UNSAFE_HTML.search(source)):
+        raise TemplateProblem(
+            f"“{unsafe.group(0)}” is not allowed: no scripts, forms, frames or inline styles "
+            "(the layout styles every message)."
+        )
+    output = _render(source, sample_context(), html=html, engine=_CHECKING_ENGINE)
+    if unknown := sorted(set(_INVALID_FOUND.findall(output))):
+        names = ", ".join(f"“{{{{ {name} }}}}”" for name in unknown)
+        raise TemplateProblem(f"Unknown variable {names}. The list below shows the ones you can use.")
+    return output
+
+
+def render_message(
+    *, subject: str, body_text: str, body_html: str, context: dict, unsubscribe_url: str, logo_url: str = ""
+) -> Rendered:
+    """A whole message: the template's parts rendered with `context`, inside the shop's layout.
+
+    `logo_url` defaults to the absolute address of SHOP_LOGO (a mail is read away from the site).
+    """
+    subject = " ".join(_render(subject, context, html=False).split())[:255]
+    text = _render(body_text, context, html=False).strip()
+    inner_html = _render(body_html, context, html=True) if body_html.strip() else linebreaks(text, autoescape=True)
+    layout = {
+        **shop_context(),
+        "logo_url": logo_url or settings.SITE_URL.rstrip("/") + static(settings.SHOP_LOGO),
+        "unsubscribe_url": unsubscribe_url,
+        "subject": subject,
+    }
+    content = render_to_string("notifications/email/content.html", {**layout, "body": mark_safe(inner_html)})  # noqa: S308 (escaped by the sandbox)
+    return Rendered(
+        subject=subject,
+        text=render_to_string("notifications/email/layout.txt", {**layout, "body": text}),
+        html=render_to_string("notifications/email/layout.html", {**layout, "content": mark_safe(content)}),  # noqa: S308 (rendered just above)
+        content=content,
+    )

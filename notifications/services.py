@@ -1,0 +1,294 @@
+"""Writes of the notifications app: queueing, delivering and resending messages, status links, unsubscribing,
+templates and reminders. Each is atomic; deliveries are queued only once the transaction commits."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from core.models import ServiceEvent, ServiceItem, Status
+from core.services import record_event
+from customers.models import Customer, CustomerEvent
+from notifications import channels, links, rendering
+from notifications.models import Event, Message, MessageTemplate, StatusLink
+from notifications.wording import status_words
+from service_center.tasks import enqueue_on_commit
+
+# What a status change sends.
+EVENT_FOR_STATUS = {
+    Status.WAITING_APPROVAL: Event.APPROVAL,
+    Status.READY: Event.READY,
+    Status.RELEASED: Event.RELEASED,
+}
+
+
+class NotificationError(Exception):
+    """A request the app refuses; the message is for the user."""
+
+
+class StaleTemplate(NotificationError):
+    def __init__(self):
+        super().__init__("Someone else saved this template after you opened it. Your changes were not saved.")
+
+
+def day(value) -> str:
+    """A date as messages write it (27 November 2026); None is today."""
+    if value is None:
+        value = timezone.now()
+    if isinstance(value, datetime.datetime):
+        value = timezone.localdate(value)
+    return date_format(value, "j F Y")
+
+
+def item_context(item: ServiceItem, customer: Customer, **extra: str) -> dict:
+    """The documented template variables (rendering.VARIABLES) for one job: plain strings only."""
+    return {
+        **rendering.shop_context(),
+        "customer_name": customer.name,
+        "control_number": item.control_number,
+        "item": item.item,
+        "item_type": item.item_type,
+        "brand": item.brand,
+        "model": item.model,
+        "serial_number": item.serial_number,
+        "requested_service": item.requested_service,
+        "accessories": item.accessories,
+        "received_on": day(item.received_at),
+        "promised_on": day(item.promised_on) if item.promised_on else "",
+        "status": status_words(item.status)[0],
+        "status_url": links.status_url(item),
+        "days_waiting": "",
+        "released_on": "",
+        **extra,
+    }
+
+
+def _why_not(customer: Customer, template: MessageTemplate | None, channel) -> str:
+    """Why a message must not go out, in words for staff; empty when it may."""
+    if customer.erased_at is not None:
+        return "The customer’s data was erased."
+    if template is None or not template.enabled:
+        return "This message is switched off."
+    if not customer.consent:
+        return "The customer has not agreed to service messages."
+    if channel is None:
+        return "The customer has no email address."
+    return ""
+
+
+def queue_message(
+    *,
+    item: ServiceItem,
+    event: str,
+    actor: AbstractUser | None = None,
+    reminder_days: int | None = None,
+    extra: dict | None = None,
+) -> Message | None:
+    """Record a message for the job's customer and queue its delivery, or record why it is not sent.
+
+    None when the job has no customer record, or when this reminder step was already recorded.
+    """
+    customer = item.customer
+    if customer is None:
+        return None
+    template = MessageTemplate.objects.filter(event=event).first()
+    channel, address = channels.choose(customer)
+    message = Message(
+        customer=customer,
+        item=item,
+        event=event,
+        reminder_days=reminder_days,
+        channel=channel.name if channel else "",
+        address=address,
+        created_by=actor,
+    )
+    if reason := _why_not(customer, template, channel):
+        message.status, message.reason = Message.Status.SUPPRESSED, reason
+    else:
+        try:
+            rendered = rendering.render_message(
+                subject=template.subject,
+                body_text=template.body_text,
+                body_html=template.body_html,
+                context=item_context(item, customer, **(extra or {})),
+                unsubscribe_url=links.unsubscribe_url(customer.pk),
+            )
+        except rendering.TemplateProblem as problem:
+            message.status, message.reason = Message.Status.FAILED, str(problem)[:255]
+        else:
+            message.subject, message.body_text, message.body_html = rendered.subject, rendered.text, rendered.html
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        if reminder_days is None:
+            raise
+        return None  # another run of the reminders recorded this step first
+    if message.status == Message.Status.QUEUED:
+        from notifications.tasks import deliver_message
+
+        enqueue_on_commit(deliver_message, message_id=message.pk)
+    return message
+
+
+def _claim(message_id: int) -> Message | None:
+    """Take a queued message for one attempt: nobody else sends it while the claim lasts (a worker that dies
+    mid-send leaves a claim that runs out). None when there is nothing to send."""
+    now = timezone.now()
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .filter(pk=message_id, status=Message.Status.QUEUED)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .first()
+        )
+        if message is None:  # sent, given up, suppressed or being sent: nothing to do, whichever attempt this is
+            return None
+        customer = Customer.objects.get(pk=message.customer_id)
+        if not customer.consent or customer.erased_at is not None:
+            message.status, message.reason = Message.Status.SUPPRESSED, "The customer withdrew consent before sending."
+            message.save(update_fields=["status", "reason"])
+            return None
+        message.attempts += 1
+        message.claimed_until = now + datetime.timedelta(seconds=settings.EMAIL_TIMEOUT * 3 + 30)
+        message.save(update_fields=["attempts", "claimed_until"])
+        return message
+
+
+def deliver(*, message_id: int) -> bool:
+    """One attempt at sending a queued message. True when it failed in a way worth trying again later.
+
+    The message is claimed in one short transaction and the outcome saved in another: the channel (a mail server
+    that may take EMAIL_TIMEOUT to answer) is never waited for inside a transaction.
+    """
+    message = _claim(message_id)
+    if message is None:
+        return False
+    channel = channels.get(message.channel)
+    try:
+        if channel is None:
+            raise channels.DeliveryError(f"No channel “{message.channel}” is set up.", retry=False)
+        channel.send(message)
+    except channels.DeliveryError as error:
+        message.last_error = str(error)[:255]
+        if not error.retry:
+            message.status, message.reason = Message.Status.FAILED, message.last_error
+        message.claimed_until = None
+        message.save(update_fields=["last_error", "status", "reason", "claimed_until"])
+        return error.retry
+    with transaction.atomic():
+        message.status, message.sent_at, message.last_error, message.claimed_until = (
+            Message.Status.SENT,
+            timezone.now(),
+            "",
+            None,
+        )
+        message.save(update_fields=["last_error", "status", "sent_at", "claimed_until"])
+        if message.item_id:
+            record_event(
+                item=ServiceItem(pk=message.item_id),
+                kind=ServiceEvent.Kind.MESSAGE,
+                actor=message.created_by,
+                note=f"{channel.label} sent: {message.get_event_display()}",
+            )
+    return False
+
+
+def give_up(*, message_id: int) -> None:
+    """The last attempt failed: the message is failed, with the last error as the reason."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().filter(pk=message_id, status=Message.Status.QUEUED).first()
+        if message is not None:
+            message.status = Message.Status.FAILED
+            message.reason = f"Gave up after {message.attempts} attempts. {message.last_error}"[:255]
+            message.save(update_fields=["status", "reason"])
+
+
+@transaction.atomic
+def resend(*, message_id: int, actor: AbstractUser) -> Message:
+    """Send a job's message again: rendered afresh, to the customer's current address."""
+    original = Message.objects.select_related("item__customer").get(pk=message_id)
+    if original.item is None or original.item.customer is None:
+        raise NotificationError("This message belongs to no job any more, so it cannot be sent again.")
+    extra = {"days_waiting": str(original.reminder_days)} if original.reminder_days else {}
+    return queue_message(item=original.item, event=original.event, actor=actor, extra=extra)
+
+
+@transaction.atomic
+def revoke_status_link(*, item_pk: int, actor: AbstractUser) -> bool:
+    """Stop the job's status link from working. The next slip or message makes a new one. False if none."""
+    return bool(
+        StatusLink.objects.active().filter(item_id=item_pk).update(revoked_at=timezone.now(), revoked_by=actor)
+    )
+
+
+def expire_status_links(*, item: ServiceItem) -> None:
+    """The job is closed: its link works for STATUS_LINK_DAYS_AFTER_RELEASE more days."""
+    until = timezone.now() + datetime.timedelta(days=settings.STATUS_LINK_DAYS_AFTER_RELEASE)
+    StatusLink.objects.active().filter(item=item).update(expires_at=until)
+
+
+@transaction.atomic
+def unsubscribe(*, customer_id: int) -> Customer | None:
+    """Turn the customer's consent off (from the link in a message) and record it in their history."""
+    customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
+    if customer is None or not customer.consent:
+        return customer
+    customer.consent = False
+    customer.version += 1  # a customer form opened before this is stale: it cannot turn consent back on
+    customer.save(update_fields=["consent", "version", "updated_at"])
+    CustomerEvent.objects.create(
+        customer=customer,
+        kind=CustomerEvent.Kind.CONSENT,
+        changes={"Agrees to service messages": ["Yes", "No"]},
+        note="Withdrawn with the unsubscribe link in a message.",
+    )
+    return customer
+
+
+@transaction.atomic
+def save_template(*, template_pk: int, data: dict, expected_version: int, actor: AbstractUser) -> MessageTemplate:
+    """Save a manager's edit, unless someone saved the template since the form was opened."""
+    template = MessageTemplate.objects.select_for_update().get(pk=template_pk)
+    if template.version != expected_version:
+        raise StaleTemplate
+    for name, value in data.items():
+        setattr(template, name, value)
+    template.version += 1
+    template.updated_by = actor
+    template.save()
+    return template
+
+
+def send_due_reminders(*, now: datetime.datetime | None = None) -> int:
+    """Queue a reminder for each item ready for pickup and not collected after each of PICKUP_REMINDER_DAYS.
+
+    Only the latest step that is due is sent (an item found 31 days ready gets the 30-day reminder, not three),
+    and a step is recorded once per item: running it twice, or in two workers at once, sends nothing twice.
+    """
+    now = now or timezone.now()
+    steps = settings.PICKUP_REMINDER_DAYS
+    if not steps:
+        return 0
+    ready = (
+        ServiceItem.objects.filter(status=Status.READY, customer__isnull=False)
+        .annotate(ready_since=Max("events__created_at", filter=Q(events__kind=ServiceEvent.Kind.STATUS)))
+        .filter(ready_since__lte=now - datetime.timedelta(days=steps[0]))
+        .select_related("customer")
+    )
+    queued = 0
+    for item in ready:
+        days = (now - item.ready_since).days
+        step = max(day for day in steps if day <= days)
+        if Message.objects.filter(item=item, event=Event.REMINDER, reminder_days__gte=step).exists():
+            continue
+        with transaction.atomic():
+            message = queue_message(
+                item=item, event=Event.REMINDER, reminder_days=step, extra={"days_waiting": str(days)}
+            )
+        queued += message is not None
+    return queued
