@@ -3,6 +3,7 @@
 import datetime
 import json
 import logging
+import re
 
 from django.views.debug import SafeExceptionReporterFilter
 
@@ -12,6 +13,20 @@ from service_center.middleware import request_id_var
 class RequestIdFilter(logging.Filter):
     def filter(self, record):
         record.request_id = request_id_var.get()
+        return True
+
+
+class SecretPathFilter(logging.Filter):
+    """Paths that carry a secret (a customer's status link, an unsubscribe link) lose it in every log line: Django's
+    own request and CSRF warnings write the path of any refused request, and such a path is a working link."""
+
+    SECRET_PATHS = re.compile(r"/(status|messages/unsubscribe)/[^/\s\"']+")
+
+    def filter(self, record):
+        message = record.getMessage()
+        redacted = self.SECRET_PATHS.sub(r"/\1/…", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
         return True
 
 

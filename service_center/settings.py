@@ -4,6 +4,8 @@ Every variable is listed, with a comment, in .env.example. See
 https://docs.djangoproject.com/en/5.2/ref/settings/ for what each Django setting does.
 """
 
+import decimal
+import os
 import sys
 from email.utils import getaddresses
 from pathlib import Path
@@ -80,6 +82,7 @@ INSTALLED_APPS = [
     "customers",
     "core",
     "notifications",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -329,6 +332,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "request_id": {"()": "service_center.logging.RequestIdFilter"},
+        "secret_paths": {"()": "service_center.logging.SecretPathFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {
@@ -336,11 +340,15 @@ LOGGING = {
         "json": {"()": "service_center.logging.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id", "secret_paths"],
+            "formatter": LOG_FORMAT,
+        },
         "mail_admins": {
             "class": "django.utils.log.AdminEmailHandler",
             "level": "ERROR",
-            "filters": ["require_debug_false"],
+            "filters": ["require_debug_false", "secret_paths"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -375,3 +383,47 @@ SHOP_LOGO = env("SHOP_LOGO", default="img/logo.svg")
 STATUS_LINK_DAYS_AFTER_RELEASE = env.int("STATUS_LINK_DAYS_AFTER_RELEASE", default=30)
 # Reminders for an item ready for pickup and not collected, after this many days (comma-separated).
 PICKUP_REMINDER_DAYS = sorted(env.list("PICKUP_REMINDER_DAYS", cast=int, default=[7, 14, 30]))
+
+# Billing
+# ------------------------------------------------------------------------------
+# One currency per shop: its ISO 4217 code, the symbol shown before amounts, its minor unit (decimal places: 2 for
+# USD or EUR, 0 for JPY, 3 for BHD) and the rounding of every amount (a rounding name of Python's decimal module).
+# Every total is computed in one place, billing/money.py.
+CURRENCY = env("CURRENCY", default="USD")
+# Read as it is: django-environ would take a value starting with "$" for a reference to another variable.
+CURRENCY_SYMBOL = os.environ.get("CURRENCY_SYMBOL", "$")
+CURRENCY_DECIMAL_PLACES = env.int("CURRENCY_DECIMAL_PLACES", default=2)
+CURRENCY_ROUNDING = env("CURRENCY_ROUNDING", default="ROUND_HALF_UP")
+# Whether the prices in the price list and on estimates include tax (a shop selling to consumers) or not.
+PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)
+# The tax rate, in percent, that new price list entries and free-text lines start with.
+DEFAULT_TAX_RATE = env("DEFAULT_TAX_RATE", default="0")
+# Printed on every invoice and credit note (copied onto each one when it is issued).
+SHOP_LEGAL_NAME = env("SHOP_LEGAL_NAME", default=SHOP_NAME)
+SHOP_TAX_ID = env("SHOP_TAX_ID", default="")
+SHOP_ADDRESS = env("SHOP_ADDRESS", default="123 Harbour Road, Port Town")
+INVOICE_PAYMENT_TERMS = env("INVOICE_PAYMENT_TERMS", default="Payable at pickup.")
+
+
+def _billing_problem(currency, places, rounding, tax_rate):
+    """A one-line description of a billing setting the site cannot work with, or None."""
+    if not (len(currency) == 3 and currency.isascii() and currency.isalpha() and currency.isupper()):
+        return f"CURRENCY must be an ISO 4217 code such as USD or EUR, not {currency!r}."
+    if not 0 <= places <= 3:
+        return f"CURRENCY_DECIMAL_PLACES must be 0, 1, 2 or 3, not {places}."
+    if not (rounding.startswith("ROUND_") and hasattr(decimal, rounding)):
+        return (
+            f"CURRENCY_ROUNDING must be a rounding of Python's decimal module such as ROUND_HALF_UP, not {rounding!r}."
+        )
+    try:
+        rate = decimal.Decimal(tax_rate)
+    except decimal.InvalidOperation:
+        return f"DEFAULT_TAX_RATE must be a percentage such as 19 or 7.5, not {tax_rate!r}."
+    if not (rate.is_finite() and 0 <= rate <= 100):
+        return f"DEFAULT_TAX_RATE must be a percentage from 0 to 100, not {tax_rate!r}."
+    return None
+
+
+if _problem := _billing_problem(CURRENCY, CURRENCY_DECIMAL_PLACES, CURRENCY_ROUNDING, DEFAULT_TAX_RATE):
+    sys.exit(f"service_center cannot start: {_problem}")
+DEFAULT_TAX_RATE = decimal.Decimal(DEFAULT_TAX_RATE)

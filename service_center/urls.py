@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("core.urls")),
     path("", include("notifications.urls")),
+    path("", include("billing.urls")),
 ]
 
 handler500 = "service_center.views.server_error"
