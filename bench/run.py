@@ -34,6 +34,7 @@ import platform
 import re
 import secrets
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -653,6 +654,8 @@ def load_average():
 
 
 def main():
+    # Stopped from outside, still stop the servers it started (the finally clauses).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args = parse_args()
     if args.child == "prepare":
         return child_prepare(int(args.child_arg))
