@@ -10,7 +10,7 @@ DEMO_ITEMS ?= 5000
 SITE_URL_FROM_ADDRESS = $(if $(SITE_URL)$(shell grep -s '^SITE_URL=' .env),,SITE_URL=http://$(ADDRESS))
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test e2e lint fmt migrate superuser demo bench install install-dev check
+.PHONY: help run serve test e2e lint fmt migrate superuser demo bench bench-cluster install install-dev check
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,12 +57,22 @@ serve: migrate ## Serve as in production: DEBUG off, gunicorn, WhiteNoise, the t
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	DJANGO_DEBUG=off $(SITE_URL_FROM_ADDRESS) GUNICORN_BIND=$(ADDRESS) $(BIN)/gunicorn service_center.wsgi -c gunicorn.conf.py
 
-# The benchmark (bench/run.py): SQLite, then PostgreSQL; results in bench/results/. Needs wrk (apt-get install wrk).
-BENCH_ARGS ?= --items 100000 --export-items 1000000
+# The benchmark (bench/run.py): SQLite, then PostgreSQL, each at two sizes side by side, then the two in one table
+# (bench/table.py); results in bench/results/. Needs wrk (apt-get install wrk). bench-cluster: two app servers
+# behind HAProxy (apt-get install haproxy), PostgreSQL and Redis shared, tasks on RQ.
+BENCH_SQLITE_ITEMS ?= 10000,100000
+BENCH_PG_ITEMS ?= 100000,1000000
+BENCH_CLUSTER_ITEMS ?= 100000
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432/service_center_bench
-bench: install .env ## Benchmark with SQLite and PostgreSQL; writes bench/results/<date>-<database>.md
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
-	$(BIN)/python bench/run.py $(BENCH_ARGS) --database-url $(BENCH_PG)
+BENCH_REDIS ?= redis://127.0.0.1:6379/3
+BENCH_ARGS ?=
+bench: install .env ## Benchmark with SQLite and PostgreSQL, cached and not; writes bench/results/<date>-*.md
+	$(BIN)/python bench/run.py --items $(BENCH_SQLITE_ITEMS) --export-items 1000000 --redis-url $(BENCH_REDIS) $(BENCH_ARGS)
+	$(BIN)/python bench/run.py --items $(BENCH_PG_ITEMS) --database-url $(BENCH_PG) --redis-url $(BENCH_REDIS) $(BENCH_ARGS)
+	$(BIN)/python bench/table.py
+
+bench-cluster: install .env ## Two app servers behind HAProxy, sharing PostgreSQL and Redis (bench/cluster.py)
+	$(BIN)/python bench/run.py --cluster --items $(BENCH_CLUSTER_ITEMS) --database-url $(BENCH_PG) --redis-url $(BENCH_REDIS) $(BENCH_ARGS)
 
 superuser: migrate ## Create an administrator account
 	$(MANAGE) createsuperuser
