@@ -8,6 +8,7 @@ nothing that reads files or reaches the database.
 import re
 from dataclasses import dataclass
 
+import nh3
 from django.conf import settings
 from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
 from django.template.loader import render_to_string
@@ -78,10 +79,37 @@ SAMPLE = {
     "booking": "Reply to this message to book, or contact us.",
 }
 
-# What an HTML template may not contain: the preview shows it on the site, under its Content-Security-Policy.
+# What an HTML template may not contain, in its source or once rendered (the editor says so); whatever gets
+# through is removed by the sanitiser below before a message is stored, sent or previewed.
 _UNSAFE_HTML = re.compile(
     r"<\s*(script|style|iframe|object|embed|form)\b|\bon[a-z]+\s*=|\bstyle\s*=|javascript:", re.IGNORECASE
 )
+
+# The HTML a message may carry (an allow-list, nh3): text formatting, links, images, lists and tables. No scripts,
+# event handlers, styles, forms or frames, and links only to web, mail and phone addresses.
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "hr", "i", "img", "li",
+    "ol", "p", "pre", "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+    "tr", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "width", "height"},
+    "ol": {"start"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+def sanitise_html(html: str) -> str:
+    """`html` with everything outside the allow-list removed (tags, attributes, URL schemes, comments)."""
+    return nh3.clean(
+        html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=ALLOWED_URL_SCHEMES, strip_comments=True
+    )
+
+
 _INVALID = "\x00{%s}\x00"
 _INVALID_FOUND = re.compile("\x00{(.*?)}\x00")
 
@@ -128,17 +156,25 @@ def _render(source: str, context: dict, *, html: bool, engine: Engine = _ENGINE)
         raise TemplateProblem(f"The template could not be rendered ({error.__class__.__name__}).") from error
 
 
-def check(source: str, *, html: bool) -> str:
-    """Render `source` with the sample data; TemplateProblem when it has an error or an unknown variable."""
-    if html and (unsafe := _UNSAFE_HTML.search(source)):
+def _refuse_unsafe_html(html: str) -> None:
+    if unsafe := _UNSAFE_HTML.search(html):
         raise TemplateProblem(
             f"“{unsafe.group(0)}” is not allowed: no scripts, forms, frames or inline styles "
             "(the layout styles every message)."
         )
+
+
+def check(source: str, *, html: bool) -> str:
+    """Render `source` with the sample data; TemplateProblem when it has an error or an unknown variable, or, for
+    HTML, when its source or what it renders to has a script, a form, a frame, an event handler or a style."""
+    if html:
+        _refuse_unsafe_html(source)
     output = _render(source, sample_context(), html=html, engine=_CHECKING_ENGINE)
     if unknown := sorted(set(_INVALID_FOUND.findall(output))):
         names = ", ".join(f"“{{{{ {name} }}}}”" for name in unknown)
         raise TemplateProblem(f"Unknown variable {names}. The list below shows the ones you can use.")
+    if html:
+        _refuse_unsafe_html(output)  # pieces joined by the template language: <scr{# #}ipt>, {% firstof "<scr" %}
     return output
 
 
@@ -151,17 +187,20 @@ def render_message(
     """
     subject = " ".join(_render(subject, context, html=False).split())[:255]
     text = _render(body_text, context, html=False).strip()
-    inner_html = _render(body_html, context, html=True) if body_html.strip() else linebreaks(text, autoescape=True)
+    inner_html = sanitise_html(
+        _render(body_html, context, html=True) if body_html.strip() else linebreaks(text, autoescape=True)
+    )
     layout = {
         **shop_context(),
         "logo_url": logo_url or settings.SITE_URL.rstrip("/") + static(settings.SHOP_LOGO),
         "unsubscribe_url": unsubscribe_url,
         "subject": subject,
     }
-    content = render_to_string("notifications/email/content.html", {**layout, "body": mark_safe(inner_html)})  # noqa: S308 (escaped by the sandbox)
+    content = render_to_string("notifications/email/content.html", {**layout, "body": mark_safe(inner_html)})  # noqa: S308 (sanitised just above)
     return Rendered(
         subject=subject,
-        text=render_to_string("notifications/email/layout.txt", {**layout, "body": text}),
+        # Plain text, not "safe" HTML: a page that shows it (the editor's preview) escapes it.
+        text=str.__str__(render_to_string("notifications/email/layout.txt", {**layout, "body": text})),
         html=render_to_string("notifications/email/layout.html", {**layout, "content": mark_safe(content)}),  # noqa: S308 (rendered just above)
         content=content,
     )

@@ -293,6 +293,17 @@ def test_a_preview_renders_the_draft_with_sample_data_and_saves_nothing(manager_
     assert template.subject != "Ready, {{ customer_name }}!"
 
 
+def test_the_preview_escapes_the_plain_text_part(manager_client):
+    template = MessageTemplate.objects.get(event=Event.READY)
+    typed = '<h1 id=INJ1>big</h1><meta http-equiv="refresh" content="0;url=http://evil.example">'
+    page = manager_client.post(
+        f"/messages/templates/{Event.READY}/", edit_data(template, body_text=typed, preview="1")
+    )
+    assert page.status_code == HTTPStatus.OK
+    assert "<h1 id=INJ1>" not in page.text and "<meta http-equiv" not in page.text
+    assert "&lt;h1 id=INJ1&gt;big&lt;/h1&gt;" in page.text
+
+
 def test_a_saved_template_is_what_customers_get(manager_client, send):
     template = MessageTemplate.objects.get(event=Event.READY)
     data = edit_data(template, subject="Come and get it, {{ customer_name }}", body_text="Ready: {{ item }}.")
