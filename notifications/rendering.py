@@ -2,7 +2,9 @@
 
 Managers write templates, so a template may use only the variables documented in VARIABLES (plain strings,
 never model objects) and a few harmless tags and filters: no {% load %}, {% include %}, {% url %} or {% debug %},
-nothing that reads files or reaches the database.
+nothing that reads files or reaches the database. Rendering is bounded, so that no template can keep a worker
+busy: no loop inside a loop, at most MAX_LOOP_ITERATIONS turns of all loops together and MAX_OUTPUT_CHARS
+characters per part; past a bound the message fails with the reason, and the editor refuses such a template.
 """
 
 import re
@@ -10,15 +12,21 @@ from dataclasses import dataclass
 
 import nh3
 from django.conf import settings
-from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
+from django.template import Context, Engine, Library, Node, NodeList, TemplateSyntaxError, defaultfilters, defaulttags
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
 
+# The bounds of one part (subject, plain text or HTML) of one message.
+MAX_LOOP_ITERATIONS = 500
+MAX_OUTPUT_CHARS = 50_000
+# The editor renders a template with the sample data and again with every value this long.
+LONG_VALUE = 300
+
 # The only tags and filters a message template can use (this module is the sandbox engine's one library).
 register = Library()
-for _name in ("if", "for", "with", "comment", "firstof", "spaceless"):
+for _name in ("if", "with", "comment", "firstof", "spaceless"):
     register.tags[_name] = defaulttags.register.tags[_name]
 for _name in (
     "default",
@@ -130,6 +138,46 @@ class TemplateProblem(Exception):
     """A template that cannot be used; the message says what to fix, for the manager."""
 
 
+class _LoopBody(Node):
+    """One turn of a {% for %} loop, counted against the part's bounds (kept in the render context)."""
+
+    child_nodelists = ("nodelist",)
+
+    def __init__(self, nodelist):
+        self.nodelist = nodelist
+
+    def render(self, context):
+        budget = context.render_context
+        budget["loop_iterations"] = budget.get("loop_iterations", 0) + 1
+        if budget["loop_iterations"] > MAX_LOOP_ITERATIONS:
+            raise TemplateProblem(
+                f"The template repeats too much: its loops may go round at most {MAX_LOOP_ITERATIONS} times in all."
+            )
+        output = self.nodelist.render(context)
+        budget["loop_output"] = budget.get("loop_output", 0) + len(output)
+        if budget["loop_output"] > MAX_OUTPUT_CHARS:
+            raise _too_long()
+        return output
+
+
+def _too_long():
+    return TemplateProblem(f"The message is too long: at most {MAX_OUTPUT_CHARS:,} characters once written out.")
+
+
+@register.tag("for")
+def do_for(parser, token):
+    """Django's {% for %}, bounded: not inside another loop, and each turn counted (_LoopBody)."""
+    if getattr(parser, "sandbox_in_loop", False):
+        raise TemplateSyntaxError("a loop inside a loop is not allowed ({% for %} within {% for %}).")
+    parser.sandbox_in_loop = True
+    try:
+        node = defaulttags.do_for(parser, token)
+    finally:
+        parser.sandbox_in_loop = False
+    node.nodelist_loop = NodeList([_LoopBody(node.nodelist_loop)])
+    return node
+
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str
@@ -149,11 +197,16 @@ def sample_context() -> dict:
 def _render(source: str, context: dict, *, html: bool, engine: Engine = _ENGINE) -> str:
     try:
         template = engine.from_string(source)
-        return template.render(Context(context, autoescape=html))
+        output = template.render(Context(context, autoescape=html))
+    except TemplateProblem:
+        raise
     except TemplateSyntaxError as error:
         raise TemplateProblem(f"The template has an error: {error}") from error
     except Exception as error:  # a filter given a bad argument, and the like
         raise TemplateProblem(f"The template could not be rendered ({error.__class__.__name__}).") from error
+    if len(output) > MAX_OUTPUT_CHARS:
+        raise _too_long()
+    return output
 
 
 def _refuse_unsafe_html(html: str) -> None:
@@ -175,6 +228,10 @@ def check(source: str, *, html: bool) -> str:
         raise TemplateProblem(f"Unknown variable {names}. The list below shows the ones you can use.")
     if html:
         _refuse_unsafe_html(output)  # pieces joined by the template language: <scr{# #}ipt>, {% firstof "<scr" %}
+    try:  # again with long values, which take the other way through conditions written for the sample data
+        _render(source, dict.fromkeys(VARIABLES, "W" * LONG_VALUE), html=html)
+    except TemplateProblem as problem:
+        raise TemplateProblem(f"With longer values ({LONG_VALUE} characters each): {problem}") from problem
     return output
 
 

@@ -16,7 +16,7 @@ from customers.models import Customer
 from notifications import links, services
 from notifications.forms import MessageTemplateForm
 from notifications.models import Message, MessageTemplate, StatusLink
-from notifications.rendering import VARIABLES
+from notifications.rendering import MAX_LOOP_ITERATIONS, MAX_OUTPUT_CHARS, VARIABLES
 from notifications.wording import status_words
 from service_center.http import client_ip
 from service_center.views import InvalidFormStatusMixin
@@ -186,7 +186,13 @@ class TemplateEditView(PermissionRequiredMixin, InvalidFormStatusMixin, FormView
         return kwargs
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(template=self.template, variables=VARIABLES, **kwargs)
+        return super().get_context_data(
+            template=self.template,
+            variables=VARIABLES,
+            max_loop_iterations=MAX_LOOP_ITERATIONS,
+            max_output_chars=f"{MAX_OUTPUT_CHARS:,}",
+            **kwargs,
+        )
 
     def form_valid(self, form):
         if "preview" in self.request.POST:

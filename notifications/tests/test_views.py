@@ -332,6 +332,15 @@ def test_switching_a_message_off(manager_client):
         ("body_text", "{% include 'base.html' %}", "The template has an error"),
         ("subject", "Hi {{ password }}", "Unknown variable “{{ password }}”"),
         ("body_html", "<script>alert(1)</script>", "“&lt;script” is not allowed"),
+        ("body_html", "<scr{# #}ipt>alert(1)</scr{# #}ipt>", "“&lt;script” is not allowed"),
+        (
+            "body_text",
+            '{% if customer_name != "Rosa Reyes" %}'
+            + "{% for a in status_url %}" * 6
+            + "{% endfor %}" * 6
+            + "{% endif %}",
+            "a loop inside a loop is not allowed",
+        ),
         ("subject", "", "This field is required."),
         ("subject", "x" * 201, "at most 200 characters"),
     ],
