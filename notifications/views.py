@@ -137,9 +137,7 @@ class ResendView(PermissionRequiredMixin, View):
             return redirect("notifications:failed")
         if message.status == Message.Status.SUPPRESSED:
             messages.warning(request, f"Not sent: {message.reason}")
-        elif message.status == Message.Status.FAILED:
-            messages.error(request, f"Not sent: {message.reason}")
-        else:
+        else:  # queued: the worker writes and sends it (a template it cannot use fails it, with the reason)
             messages.success(request, f"“{message.get_event_display()}” is queued to be sent again.")
         return redirect(original.item)
 
