@@ -129,6 +129,8 @@ def test_the_unsubscribe_link_asks_first_and_changes_nothing_on_a_get(client):
     item = job()
     page = client.get(unsubscribe_path(item.customer))
     assert page.status_code == HTTPStatus.OK and "Stop all messages" in page.text
+    # Only the origin goes on as referrer, to the site's own files too; the form still posts with its Origin.
+    assert page["Referrer-Policy"] == "strict-origin" and page["X-Robots-Tag"] == "noindex, nofollow"
     item.customer.refresh_from_db()
     assert item.customer.consent is True
 
@@ -213,6 +215,17 @@ def test_resending_to_a_customer_who_withdrew_consent_says_it_was_not_sent(desk_
     message.customer.save()
     response = desk_client.post(f"/messages/{message.pk}/resend/", follow=True)
     assert "Not sent: The customer has not agreed to service messages." in response.text
+
+
+def test_a_customer_gets_at_most_five_resends_an_hour(desk_client, send):
+    message, other = MessageFactory(), MessageFactory()
+    for _ in range(5):
+        assert desk_client.post(f"/messages/{message.pk}/resend/").status_code == HTTPStatus.FOUND
+    refused = desk_client.post(f"/messages/{message.pk}/resend/")
+    assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS and int(refused["Retry-After"]) > 3000
+    assert "A customer gets at most 5 messages sent again in an hour." in refused.text
+    assert Message.objects.filter(customer=message.customer).count() == 1 + 5
+    assert desk_client.post(f"/messages/{other.pk}/resend/").status_code == HTTPStatus.FOUND  # another customer
 
 
 def test_a_reminder_is_resent_with_its_number_of_days(desk_client, send):
