@@ -21,6 +21,7 @@ from core.models import Status
 from core.services import change_status
 from customers.tests.factories import CustomerFactory
 from e2e.test_journeys import PASSWORD, inspector_path, log_in
+from e2e.test_notifications import assert_only_the_origin_was_sent, watch_referrers
 from notifications.links import status_url
 from notifications.tests.conftest import make_templates_and_grants
 from service_center.roles import FRONT_DESK, MANAGERS
@@ -96,6 +97,7 @@ def test_from_a_deposit_through_an_approved_estimate_to_the_invoice_and_payment_
     customer.goto(link)
     expect(customer.get_by_text("Your estimate is waiting for you")).to_be_visible()
     inspector.check(customer, "billing-status-page-estimate")
+    referrers = watch_referrers(customer)
     customer.get_by_role("link", name="Read and answer the estimate").click()
     expect(customer.get_by_role("cell", name="$67.50")).to_be_visible()
     inspector.check(customer, "billing-customer-estimate")
@@ -103,6 +105,7 @@ def test_from_a_deposit_through_an_approved_estimate_to_the_invoice_and_payment_
     customer.get_by_role("button", name="Approve $105.50").click()
     expect(customer.get_by_text("Approved by Rosa Reyes")).to_be_visible()
     inspector.check(customer, "billing-customer-approved")
+    assert_only_the_origin_was_sent(referrers, base)  # the form passed the CSRF check all the same
     item.refresh_from_db()
     assert item.status == Status.IN_REPAIR
     approved = Estimate.objects.get()

@@ -54,6 +54,18 @@ def pdf_page_sizes(pdf: bytes) -> list[tuple[float, float]]:
     return [(round(float(w) / MM), round(float(h) / MM)) for w, h in boxes]
 
 
+def watch_referrers(page):
+    """The Referer of every request `page` makes for the site's static files, from now on."""
+    seen = []
+    page.on("request", lambda request: "/static/" in request.url and seen.append(request.header_value("referer")))
+    return seen
+
+
+def assert_only_the_origin_was_sent(referrers, base):
+    assert referrers, "the page loaded no static file"
+    assert set(referrers) == {base + "/"}, referrers
+
+
 def test_the_customer_follows_the_job_from_the_claim_slip(live_server, browser, new_page, inspector):
     base = live_server.url
     UserFactory(username="desk", password=PASSWORD).groups.add(Group.objects.get(name=FRONT_DESK))
@@ -122,12 +134,15 @@ def test_the_customer_follows_the_job_from_the_claim_slip(live_server, browser, 
     expect(customer.get_by_text("Ready for pickup").first).to_be_visible()
     customer.screenshot(path=ARTIFACTS / "screenshots" / "status-page-ready-phone.png", full_page=True)
 
-    # The unsubscribe link in the mail works without logging in, after a question.
+    # The unsubscribe link in the mail works without logging in, after a question. The page's own style sheets and
+    # images get only the site's origin as referrer, never the secret address; the form still passes the CSRF check.
     unsubscribe = re.search(r"http://\S+/messages/unsubscribe/\S+/", mail.outbox[-1].body).group(0)
+    referrers = watch_referrers(customer)
     customer.goto(unsubscribe)
     inspector.check(customer, "unsubscribe")
     customer.get_by_role("button", name="Stop all messages").click()
     expect(customer.get_by_role("heading", name="You will get no more messages")).to_be_visible()
+    assert_only_the_origin_was_sent(referrers, base)
     inspector.check(customer, "unsubscribed", html_from="dom")
     item.customer.refresh_from_db()
     assert item.customer.consent is False

@@ -36,7 +36,9 @@ class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("item", "customer")
     date_hierarchy = "created_at"
     show_full_result_count = False
+    # What was sent, with the customer's links as [redacted] stand-ins: the outbox keeps no working link.
     exclude = ("body_html",)
+    readonly_fields = ("rendered_at",)
 
 
 @admin.register(StatusLink)

@@ -1,7 +1,7 @@
 """How a message reaches a customer: one small class per channel, found by the message's `channel`.
 
 Only email is built. Another channel (SMS through a provider's API, say) is a subclass of Channel with a
-`send()` that hands the message to the provider and raises DeliveryError when it could not, registered with
+`send(outgoing)` that hands the message to the provider and raises DeliveryError when it could not, registered with
 `register()` in the app's ready(). Nothing pretends to send: a customer who prefers a channel that is not
 registered gets email when they have an address, and otherwise the message is recorded as not sent.
 (django-anymail is the documented path to an email provider's API: it is an EMAIL_BACKEND, so EmailChannel
@@ -9,11 +9,22 @@ stays as it is.)
 """
 
 import smtplib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
-from notifications import links
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message as it leaves (notifications.services.outgoing): the outbox's copy with the customer's real status
+    and unsubscribe links in it. It lives only while it is handed over: never store or log it."""
+
+    address: str
+    subject: str
+    body_text: str
+    body_html: str
+    unsubscribe_url: str
 
 
 class DeliveryError(Exception):
@@ -28,8 +39,8 @@ class DeliveryError(Exception):
 
 
 class Channel:
-    """A way of reaching customers. `name` is stored on each message; `send()` delivers one or raises
-    DeliveryError."""
+    """A way of reaching customers. `name` is stored on each message; `send(outgoing)` delivers one (an Outgoing)
+    or raises DeliveryError."""
 
     name = ""
     label = ""  # in words, for the job's timeline: "Email sent: Ready for pickup"
@@ -38,7 +49,7 @@ class Channel:
         """The customer's address on this channel; empty when they have none."""
         raise NotImplementedError
 
-    def send(self, message) -> None:
+    def send(self, outgoing: Outgoing) -> None:
         raise NotImplementedError
 
 
@@ -51,17 +62,17 @@ class EmailChannel(Channel):
     def address_for(self, customer) -> str:
         return customer.email
 
-    def send(self, message) -> None:
+    def send(self, outgoing: Outgoing) -> None:
         mail = EmailMultiAlternatives(
-            subject=message.subject,
-            body=message.body_text,
+            subject=outgoing.subject,
+            body=outgoing.body_text,
             from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[message.address],
-            headers={"List-Unsubscribe": f"<{links.unsubscribe_url(message.customer_id)}>"},
+            to=[outgoing.address],
+            headers={"List-Unsubscribe": f"<{outgoing.unsubscribe_url}>"},
             connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
         )
-        if message.body_html:
-            mail.attach_alternative(message.body_html, "text/html")
+        if outgoing.body_html:
+            mail.attach_alternative(outgoing.body_html, "text/html")
         try:
             mail.send()
         except smtplib.SMTPRecipientsRefused as error:

@@ -1,15 +1,24 @@
 """The links a message carries: the job's status page and the customer's unsubscribe link.
 
 `status_url(item)` is the API other apps use (billing links an estimate to it).
+
+Both links open something for whoever has them, so the outbox never stores them: a message is rendered with
+stand-ins (`…/status/[redacted]/`, `…/messages/unsubscribe/[redacted]/`), which is what staff read, and
+`with_links()` puts the real links in when the message leaves (the status token is derived again from the link's
+nonce and the secret key).
 """
+
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from notifications.models import StatusLink
+from service_center.http import REDACTED
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 
@@ -55,3 +64,23 @@ def customer_id_from(signed: str) -> int | None:
     except signing.BadSignature:
         return None
     return value if isinstance(value, int) else None
+
+
+def redacted_status_url() -> str:
+    """What a message stores in place of a job's status link."""
+    return absolute(unquote(reverse("notifications:status", kwargs={"token": REDACTED})))
+
+
+def redacted_unsubscribe_url() -> str:
+    """What a message stores in place of the customer's unsubscribe link."""
+    return absolute(unquote(reverse("notifications:unsubscribe", kwargs={"signed": REDACTED})))
+
+
+def with_links(text: str, *, item, customer_id: int, html: bool) -> str:
+    """A stored message's `text` with the real links in place of the stand-ins: the job's status link (made when
+    the job has none) and the customer's unsubscribe link. Only for a message leaving now: never stored."""
+    quote = escape if html else str
+    status = quote(redacted_status_url())
+    if item is not None and status in text:
+        text = text.replace(status, quote(status_url(item)))
+    return text.replace(quote(redacted_unsubscribe_url()), quote(unsubscribe_url(customer_id)))

@@ -65,7 +65,11 @@ class MessageQuerySet(models.QuerySet):
 
 
 class Message(models.Model):
-    """One message to a customer, as it was rendered, and what became of it."""
+    """One message to a customer, as it was rendered, and what became of it.
+
+    It is queued with its template's variables (`context`) and rendered by the worker, with stand-ins for the
+    secret links (notifications.links): the stored subject and bodies are what was sent, less those links.
+    """
 
     Status = MessageStatus
 
@@ -88,6 +92,10 @@ class Message(models.Model):
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     body_text = models.TextField(_("plain text"), blank=True)
     body_html = models.TextField(_("HTML"), blank=True)
+    # The template's variables (rendering.VARIABLES, strings) as they were when the message was queued, until the
+    # worker renders it; no secret link among them.
+    context = models.JSONField(default=dict, blank=True, editable=False)
+    rendered_at = models.DateTimeField(_("written"), null=True, blank=True, editable=False)
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.QUEUED)
     # Why it was not sent or failed, in words for staff; never the customer's data.
     reason = models.CharField(_("reason"), max_length=255, blank=True)

@@ -46,7 +46,8 @@ def day(value) -> str:
 
 
 def item_context(item: ServiceItem, customer: Customer, **extra: str) -> dict:
-    """The documented template variables (rendering.VARIABLES) for one job: plain strings only."""
+    """The documented template variables (rendering.VARIABLES) for one job: plain strings only. `status_url` is
+    the stand-in the outbox keeps; the real link goes in when the message leaves (links.with_links)."""
     return {
         **rendering.shop_context(),
         "customer_name": customer.name,
@@ -61,7 +62,7 @@ def item_context(item: ServiceItem, customer: Customer, **extra: str) -> dict:
         "received_on": day(item.received_at),
         "promised_on": day(item.promised_on) if item.promised_on else "",
         "status": status_words(item.status)[0],
-        "status_url": links.status_url(item),
+        "status_url": links.redacted_status_url(),
         "days_waiting": "",
         "released_on": "",
         **extra,
@@ -116,7 +117,8 @@ def queue_customer_message(
     reminder_days: int | None = None,
 ) -> Message | None:
     """Record a message of `event` for a customer (about a job, or not) and queue its delivery, or record why it is
-    not sent. `context` gives the template's variables; it is called only when the message is really written.
+    not sent. `context` gives the template's variables; it is called only when the message is queued, and kept
+    with it: the worker renders the message (never the request that queued it, whatever the template does).
 
     None when this pickup reminder step was already recorded.
     """
@@ -134,18 +136,11 @@ def queue_customer_message(
     if reason := _why_not(customer, template, channel):
         message.status, message.reason = Message.Status.SUPPRESSED, reason
     else:
-        try:
-            rendered = rendering.render_message(
-                subject=template.subject,
-                body_text=template.body_text,
-                body_html=template.body_html,
-                context=context(),
-                unsubscribe_url=links.unsubscribe_url(customer.pk),
-            )
-        except rendering.TemplateProblem as problem:
-            message.status, message.reason = Message.Status.FAILED, str(problem)[:255]
-        else:
-            message.subject, message.body_text, message.body_html = rendered.subject, rendered.text, rendered.html
+        message.context = {
+            name: "" if value is None else str(value)
+            for name, value in context().items()
+            if name in rendering.VARIABLES
+        }
     try:
         with transaction.atomic():
             message.save()
@@ -184,8 +179,51 @@ def _claim(message_id: int) -> Message | None:
         return message
 
 
+def _write(message: Message) -> bool:
+    """Render a claimed message from its template and the variables it was queued with, as the outbox keeps it:
+    the secret links as stand-ins. False, with the message failed and the reason, when the template cannot be used
+    (an error, or past the sandbox's bounds)."""
+    template = MessageTemplate.objects.filter(event=message.event).first()
+    context = {**message.context, "status_url": links.redacted_status_url() if message.item_id else ""}
+    try:
+        if template is None:
+            raise rendering.TemplateProblem("This message has no template.")
+        rendered = rendering.render_message(
+            subject=template.subject,
+            body_text=template.body_text,
+            body_html=template.body_html,
+            context=context,
+            unsubscribe_url=links.redacted_unsubscribe_url(),
+        )
+    except rendering.TemplateProblem as problem:
+        message.status, message.reason, message.claimed_until = Message.Status.FAILED, str(problem)[:255], None
+        message.save(update_fields=["status", "reason", "claimed_until"])
+        return False
+    message.subject, message.body_text, message.body_html = rendered.subject, rendered.text, rendered.html
+    message.context, message.rendered_at = {}, timezone.now()  # the rendered copy holds what the context did
+    message.save(update_fields=["subject", "body_text", "body_html", "context", "rendered_at"])
+    return True
+
+
+def outgoing(message: Message) -> channels.Outgoing:
+    """The message as it leaves: the outbox's copy with the real links put in. Never stored."""
+    item = message.item if message.item_id else None
+
+    def fill(text, *, html=False):
+        return links.with_links(text, item=item, customer_id=message.customer_id, html=html)
+
+    return channels.Outgoing(
+        address=message.address,
+        subject=fill(message.subject),
+        body_text=fill(message.body_text),
+        body_html=fill(message.body_html, html=True),
+        unsubscribe_url=links.unsubscribe_url(message.customer_id),
+    )
+
+
 def deliver(*, message_id: int) -> bool:
-    """One attempt at sending a queued message. True when it failed in a way worth trying again later.
+    """One attempt at sending a queued message, rendering it first on its first attempt. True when it failed in a
+    way worth trying again later.
 
     The message is claimed in one short transaction and the outcome saved in another: the channel (a mail server
     that may take EMAIL_TIMEOUT to answer) is never waited for inside a transaction.
@@ -193,11 +231,13 @@ def deliver(*, message_id: int) -> bool:
     message = _claim(message_id)
     if message is None:
         return False
+    if message.rendered_at is None and not _write(message):
+        return False
     channel = channels.get(message.channel)
     try:
         if channel is None:
             raise channels.DeliveryError(f"No channel “{message.channel}” is set up.", retry=False)
-        channel.send(message)
+        channel.send(outgoing(message))
     except channels.DeliveryError as error:
         message.last_error = str(error)[:255]
         if not error.retry:

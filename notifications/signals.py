@@ -36,4 +36,4 @@ def on_customers_merging(sender, source, target, **kwargs):
 @receiver(customer_erased, dispatch_uid="notifications.erased")
 def on_customer_erased(sender, customer, **kwargs):
     # The outbox keeps that a message went out and when; not to whom, nor what it said.
-    Message.objects.filter(customer=customer).update(address="", subject="", body_text="", body_html="")
+    Message.objects.filter(customer=customer).update(address="", subject="", body_text="", body_html="", context={})

@@ -4,24 +4,25 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from accounts.throttle import Throttle, refuse_if_throttled
+from accounts.throttle import Throttle, refuse_if_throttled, wait_message
 from core.models import ServiceEvent, ServiceItem, Status
 from customers.models import Customer
 from notifications import links, services
 from notifications.forms import MessageTemplateForm
 from notifications.models import Message, MessageTemplate, StatusLink
-from notifications.rendering import VARIABLES
+from notifications.rendering import MAX_LOOP_ITERATIONS, MAX_OUTPUT_CHARS, VARIABLES
 from notifications.wording import status_words
 from service_center.http import client_ip
 from service_center.views import InvalidFormStatusMixin
 
 STATUS_PAGE_THROTTLE = Throttle("status-page", *settings.THROTTLE_STATUS_PAGE)
+RESEND_THROTTLE = Throttle("message-resend", *settings.THROTTLE_RESEND)
 # The statuses by the label a status change records ({"Status": [old label, new label]}).
 _STATUS_BY_LABEL = {str(label): value for value, label in Status.choices}
 
@@ -30,8 +31,10 @@ def _for_customers(response, *, referrer="no-referrer"):
     """Headers of the pages customers open from a link: never indexed, and the secret in the address never sent on
     as a referrer (no-store comes from PrivatePagesMiddleware).
 
-    A page with a form keeps the site's same-origin policy: with no-referrer, Chromium posts forms with
-    `Origin: null`, which Django's CSRF check refuses.
+    A page with a form uses `strict-origin`: with no-referrer, Chromium posts forms with `Origin: null`, which
+    Django's CSRF check refuses; with strict-origin the form posts with its `Origin`, and every request from the
+    page (the site's own style sheets and images included) carries only the origin as referrer, never the
+    address with its secret.
     """
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = referrer
@@ -105,11 +108,11 @@ class UnsubscribeView(TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.customer  # noqa: B018 (a bad link is a 404)
-        return _for_customers(super().get(request, *args, **kwargs), referrer="same-origin")
+        return _for_customers(super().get(request, *args, **kwargs), referrer="strict-origin")
 
     def post(self, request, *args, **kwargs):
         services.unsubscribe(customer_id=self.customer)
-        return _for_customers(self.render_to_response(self.get_context_data(done=True)), referrer="same-origin")
+        return _for_customers(self.render_to_response(self.get_context_data(done=True)), referrer="strict-origin")
 
 
 class FailedMessagesView(PermissionRequiredMixin, ListView):
@@ -130,6 +133,15 @@ class ResendView(PermissionRequiredMixin, View):
 
     def post(self, request, *args, **kwargs):
         original = get_object_or_404(Message, pk=kwargs["pk"])
+        key = f"customer:{original.customer_id}"
+        if wait := RESEND_THROTTLE.retry_after(key):
+            why = f"A customer gets at most {RESEND_THROTTLE.limit} messages sent again in an hour."
+            response = render(
+                request, "429.html", {"message": wait_message(wait), "why": why}, status=HTTPStatus.TOO_MANY_REQUESTS
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        RESEND_THROTTLE.hit(key)
         try:
             message = services.resend(message_id=original.pk, actor=request.user)
         except services.NotificationError as error:
@@ -137,9 +149,7 @@ class ResendView(PermissionRequiredMixin, View):
             return redirect("notifications:failed")
         if message.status == Message.Status.SUPPRESSED:
             messages.warning(request, f"Not sent: {message.reason}")
-        elif message.status == Message.Status.FAILED:
-            messages.error(request, f"Not sent: {message.reason}")
-        else:
+        else:  # queued: the worker writes and sends it (a template it cannot use fails it, with the reason)
             messages.success(request, f"“{message.get_event_display()}” is queued to be sent again.")
         return redirect(original.item)
 
@@ -186,7 +196,13 @@ class TemplateEditView(PermissionRequiredMixin, InvalidFormStatusMixin, FormView
         return kwargs
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(template=self.template, variables=VARIABLES, **kwargs)
+        return super().get_context_data(
+            template=self.template,
+            variables=VARIABLES,
+            max_loop_iterations=MAX_LOOP_ITERATIONS,
+            max_output_chars=f"{MAX_OUTPUT_CHARS:,}",
+            **kwargs,
+        )
 
     def form_valid(self, form):
         if "preview" in self.request.POST:

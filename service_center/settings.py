@@ -263,6 +263,8 @@ THROTTLE_EMAIL_IP = (5, 15 * 60, 15 * 60)
 THROTTLE_EMAIL_USER = (3, 15 * 60, 15 * 60)
 # The customers' status page, per client address (notifications/views.py).
 THROTTLE_STATUS_PAGE = (30, 60, 60)
+# Messages sent again by staff, per customer (notifications/views.py): a customer is not flooded by resends.
+THROTTLE_RESEND = (5, 60 * 60, 60 * 60)
 # Reset and sign-up mails per address typed (ours or not): more are silently not sent, so the answer never differs.
 THROTTLE_EMAIL_ADDRESS = (3, 15 * 60, 15 * 60)
 # Sending the form behind a sign-up or invitation link (a username and a password), per client address and per

@@ -44,7 +44,7 @@ def test_the_customer_reads_the_lines_and_approves(client, waiting):
     page = client.get(f"{path}estimate/")
     assert page.status_code == HTTPStatus.OK
     assert "$80.00" in page.text and "$12.50" in page.text and "Approve $92.50" in page.text
-    assert page["X-Robots-Tag"] == "noindex, nofollow" and page["Referrer-Policy"] == "same-origin"
+    assert page["X-Robots-Tag"] == "noindex, nofollow" and page["Referrer-Policy"] == "strict-origin"
     response = answer(client, path, answer="approve")
     assert response.status_code == HTTPStatus.FOUND and response.url == f"{path}estimate/"
     estimate = Estimate.objects.get()

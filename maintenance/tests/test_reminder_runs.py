@@ -12,15 +12,19 @@ from maintenance import services
 from maintenance.models import Reminder
 from maintenance.tests.factories import consenting_customer, piece, remake_migration_data
 from notifications.models import Event, Message
+from notifications.services import deliver
 
 D = datetime.date
 
 
 class Outbox:
-    """The service-due messages in notifications' outbox: (customer id, plain text), oldest first."""
+    """The service-due messages in notifications' outbox: (customer id, plain text), oldest first, once the worker
+    has sent them (it renders each message from its template)."""
 
     def __iter__(self):
         messages = Message.objects.filter(event=Event.SERVICE_DUE).order_by("id")
+        for message in messages.filter(status=Message.Status.QUEUED):
+            deliver(message_id=message.pk)
         return iter([(message.customer_id, message.body_text) for message in messages])
 
     def __len__(self):

@@ -38,6 +38,7 @@ class MessageFactory(factory.django.DjangoModelFactory):
     subject = "Ready for pickup"
     body_text = "Your regulator is ready."
     status = Message.Status.SENT
+    rendered_at = factory.LazyFunction(timezone.now)
 
     class Meta:
         model = Message

@@ -154,6 +154,14 @@ def test_erasing_a_customer_blanks_their_messages_but_keeps_that_they_were_sent(
     assert message.status == Message.Status.SENT and message.event == Event.READY
 
 
+def test_erasing_a_customer_blanks_the_values_a_queued_message_waits_with():
+    message = MessageFactory(status=Message.Status.QUEUED, subject="", body_text="", rendered_at=None,
+                             context={"customer_name": "Rosa Reyes", "serial_number": "007AB123"})  # fmt: skip
+    customer_erased.send(sender=Customer, customer=message.customer, actor=None)
+    message.refresh_from_db()
+    assert message.context == {}
+
+
 def test_a_template_broken_behind_the_forms_back_fails_the_message_with_the_reason(send):
     MessageTemplate.objects.filter(event=Event.TAKEN_IN).update(body_text="{% if %}")
     send(lambda: take_in(consenting_customer()))

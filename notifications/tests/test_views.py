@@ -129,6 +129,8 @@ def test_the_unsubscribe_link_asks_first_and_changes_nothing_on_a_get(client):
     item = job()
     page = client.get(unsubscribe_path(item.customer))
     assert page.status_code == HTTPStatus.OK and "Stop all messages" in page.text
+    # Only the origin goes on as referrer, to the site's own files too; the form still posts with its Origin.
+    assert page["Referrer-Policy"] == "strict-origin" and page["X-Robots-Tag"] == "noindex, nofollow"
     item.customer.refresh_from_db()
     assert item.customer.consent is True
 
@@ -215,6 +217,17 @@ def test_resending_to_a_customer_who_withdrew_consent_says_it_was_not_sent(desk_
     assert "Not sent: The customer has not agreed to service messages." in response.text
 
 
+def test_a_customer_gets_at_most_five_resends_an_hour(desk_client, send):
+    message, other = MessageFactory(), MessageFactory()
+    for _ in range(5):
+        assert desk_client.post(f"/messages/{message.pk}/resend/").status_code == HTTPStatus.FOUND
+    refused = desk_client.post(f"/messages/{message.pk}/resend/")
+    assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS and int(refused["Retry-After"]) > 3000
+    assert "A customer gets at most 5 messages sent again in an hour." in refused.text
+    assert Message.objects.filter(customer=message.customer).count() == 1 + 5
+    assert desk_client.post(f"/messages/{other.pk}/resend/").status_code == HTTPStatus.FOUND  # another customer
+
+
 def test_a_reminder_is_resent_with_its_number_of_days(desk_client, send):
     message = MessageFactory(event=Event.REMINDER, reminder_days=14)
     send(lambda: desk_client.post(f"/messages/{message.pk}/resend/"))
@@ -293,6 +306,17 @@ def test_a_preview_renders_the_draft_with_sample_data_and_saves_nothing(manager_
     assert template.subject != "Ready, {{ customer_name }}!"
 
 
+def test_the_preview_escapes_the_plain_text_part(manager_client):
+    template = MessageTemplate.objects.get(event=Event.READY)
+    typed = '<h1 id=INJ1>big</h1><meta http-equiv="refresh" content="0;url=http://evil.example">'
+    page = manager_client.post(
+        f"/messages/templates/{Event.READY}/", edit_data(template, body_text=typed, preview="1")
+    )
+    assert page.status_code == HTTPStatus.OK
+    assert "<h1 id=INJ1>" not in page.text and "<meta http-equiv" not in page.text
+    assert "&lt;h1 id=INJ1&gt;big&lt;/h1&gt;" in page.text
+
+
 def test_a_saved_template_is_what_customers_get(manager_client, send):
     template = MessageTemplate.objects.get(event=Event.READY)
     data = edit_data(template, subject="Come and get it, {{ customer_name }}", body_text="Ready: {{ item }}.")
@@ -321,6 +345,15 @@ def test_switching_a_message_off(manager_client):
         ("body_text", "{% include 'base.html' %}", "The template has an error"),
         ("subject", "Hi {{ password }}", "Unknown variable “{{ password }}”"),
         ("body_html", "<script>alert(1)</script>", "“&lt;script” is not allowed"),
+        ("body_html", "<scr{# #}ipt>alert(1)</scr{# #}ipt>", "“&lt;script” is not allowed"),
+        (
+            "body_text",
+            '{% if customer_name != "Rosa Reyes" %}'
+            + "{% for a in status_url %}" * 6
+            + "{% endfor %}" * 6
+            + "{% endif %}",
+            "a loop inside a loop is not allowed",
+        ),
         ("subject", "", "This field is required."),
         ("subject", "x" * 201, "at most 200 characters"),
     ],
