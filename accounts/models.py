@@ -110,6 +110,9 @@ class AuditEvent(models.Model):
         INVOICE_CANCELLED = "invoice_cancelled", _("Invoice cancelled by a credit note")
         RELEASE_UNPAID = "release_unpaid", _("Released with money due")
         DISCOUNT_LIMITS_CHANGED = "discount_limits_changed", _("Discount limits changed")
+        CUSTOMER_EXPORTED = "customer_exported", _("Customer's data exported")
+        CUSTOMER_ERASED = "customer_erased", _("Customer erased")
+        CUSTOMERS_MERGED = "customers_merged", _("Customers merged")
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
     kind = models.CharField(_("what"), max_length=30, choices=Kind)

@@ -17,20 +17,21 @@ class ServiceItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     list_display = (
         "control_number",
-        "customer_name",
-        "item",
-        "brand",
-        "serial_number",
+        "customer",
+        "equipment",
         "status",
         "received_at",
         "assigned_to",
     )
     list_filter = ("status", "priority", "received_at", ("assigned_to", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("customer_name", "customer_phone", "serial_number", "item", "brand")
-    list_select_related = ("assigned_to",)
+    list_select_related = ("assigned_to", "customer", "equipment__kind")
     date_hierarchy = "received_at"
     show_full_result_count = False
     inlines = [ServiceEventInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        # The logbook's own search: control number, name, phone in any formatting, serial, brand, fault words.
+        return queryset.search(search_term), False
 
     @admin.display(description="Control no.", ordering="id")
     def control_number(self, obj):

@@ -7,17 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import ServiceItem, Status, technicians
+from customers import search
+from customers.models import Customer, Equipment, EquipmentType
 from service_center.forms import BootstrapFormMixin, clean_email_address, validate_calendar_range
 
+# The job's own fields; who brought it and what it is are the customer's and the equipment's records.
 ITEM_FIELDS = [
-    "customer_name",
-    "customer_phone",
-    "customer_email",
     "item",
-    "item_type",
-    "brand",
-    "model",
-    "serial_number",
     "requested_service",
     "accessories",
     "priority",
@@ -36,7 +32,6 @@ class ServiceItemForm(BootstrapFormMixin, forms.ModelForm):
             "requested_service": forms.Textarea(attrs={"rows": 3}),
             "promised_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "received_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-            "customer_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -45,10 +40,6 @@ class ServiceItemForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["requested_service"].widget.attrs["maxlength"] = "2000"
         for name in ("promised_on", "received_at"):
             self.fields[name].validators.append(validate_calendar_range)
-
-    def clean_customer_email(self):
-        email = self.cleaned_data["customer_email"]
-        return clean_email_address(email) if email else ""
 
     def clean_received_at(self):
         received_at = self.cleaned_data["received_at"]
@@ -70,17 +61,113 @@ FORM_EXPIRED_MESSAGES = {"required": _EXPIRED, "invalid": _EXPIRED, "min_value":
 
 
 class TakeInForm(ServiceItemForm):
+    """Who it is, which piece, and the job: a known customer and piece are picked, a new one is typed in here."""
+
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.filter(erased_at__isnull=True),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("That customer no longer exists. Search for them again.")},
+    )
+    # A new customer, when none was picked.
+    name = forms.CharField(label=_("Name"), max_length=120, required=False)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    email = forms.CharField(
+        label=_("Email"), max_length=254, required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    consent = forms.BooleanField(
+        label=_("Agrees to service messages (taken in, ready for pickup, service reminders)"), required=False
+    )
+    # One of the customer's pieces, or a new one.
+    equipment = forms.ModelChoiceField(
+        queryset=Equipment.objects.none(),
+        required=False,
+        widget=forms.RadioSelect,
+        label=_("Equipment"),
+        empty_label=None,
+        error_messages={"invalid_choice": _("Pick one of this customer’s pieces, or add a new one.")},
+    )
+    kind = forms.ModelChoiceField(
+        queryset=EquipmentType.objects.filter(active=True), required=False, label=_("Type"), empty_label="—"
+    )
+    brand = forms.CharField(label=_("Brand"), max_length=60, required=False)
+    model = forms.CharField(label=_("Model"), max_length=60, required=False)
+    serial_number = forms.CharField(
+        label=_("Serial number"),
+        max_length=60,
+        required=False,
+        help_text=_("As printed on the item, letters and zeros too."),
+    )
     assigned_to = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Assigned technician"), empty_label=_("Not assigned yet")
     )
     intake_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, error_messages=FORM_EXPIRED_MESSAGES)
 
-    field_order = ["customer_name", "customer_phone", "customer_email", "item", "item_type", "brand", "model"]
+    NEW_CUSTOMER_FIELDS = ("name", "phone", "email", "consent")
+    NEW_PIECE_FIELDS = ("kind", "brand", "model", "serial_number")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assigned_to"].queryset = technicians()
-        self.fields["customer_name"].widget.attrs["autofocus"] = True
+        self.chosen_customer = customer
+        if customer is None and self.is_bound:
+            customer_id = self.data.get("customer")
+            if customer_id and str(customer_id).isdigit():
+                customer = Customer.objects.filter(pk=customer_id, erased_at__isnull=True).first()
+                self.chosen_customer = customer
+        if customer is not None:
+            self.initial.setdefault("customer", customer.pk)
+            pieces = customer.equipment.select_related("kind").order_by("-created_at", "-id")
+            self.fields["equipment"].queryset = pieces
+            latest = self.latest_piece(customer)
+            if latest is not None:
+                self.initial.setdefault("equipment", latest)
+            self.fields["requested_service"].widget.attrs["autofocus"] = True
+
+    @staticmethod
+    def latest_piece(customer):
+        """The piece the customer brought last (most often the one they bring again), else their newest."""
+        job = customer.service_items.order_by("-received_at", "-id").values_list("equipment_id", flat=True).first()
+        return job or customer.equipment.order_by("-created_at", "-id").values_list("pk", flat=True).first()
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        return clean_email_address(email) if email else ""
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        if phone and search.parse_phone(phone) is None:
+            raise forms.ValidationError(
+                _("This doesn’t read as a phone number. Type it with its area code, e.g. (202) 555-0143."),
+                code="invalid_phone",
+            )
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        customer = cleaned.get("customer")
+        if customer is None and not self.has_error("customer"):
+            if not cleaned.get("name"):
+                self.add_error("name", _("Pick a customer above, or type the new customer’s name."))
+            if not cleaned.get("phone") and not cleaned.get("email") and not self.has_error("phone"):
+                self.add_error("phone", _("A new customer needs a phone number or an email address."))
+        if cleaned.get("equipment") is None and not self.has_error("equipment"):
+            if not cleaned.get("kind"):
+                self.add_error("kind", _("Pick one of the customer’s pieces, or the type of a new one."))
+            if not cleaned.get("brand"):
+                self.add_error("brand", _("Type the new piece’s brand."))
+        return cleaned
+
+    def new_customer(self):
+        return {name: self.cleaned_data[name] for name in self.NEW_CUSTOMER_FIELDS}
+
+    def new_piece(self):
+        return {name: self.cleaned_data[name] for name in self.NEW_PIECE_FIELDS}
 
 
 class EditForm(ServiceItemForm):
@@ -125,7 +212,7 @@ class LogbookFilterForm(BootstrapFormMixin, forms.Form):
         label=_("Search"),
         required=False,
         max_length=100,
-        help_text=_("Control number, customer name, phone or serial number."),
+        help_text=_("Control number, name, phone (any formatting), email, serial number, brand, model or fault."),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")), *Status.choices])

@@ -2,18 +2,13 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-phone_validator = RegexValidator(
-    r"^\+?[0-9][0-9 ()./-]{3,30}[0-9]$",
-    _("Enter a phone number: digits, spaces and + ( ) . / - only, at least 5 digits."),
-    code="invalid_phone",
-)
+from customers import search
 
 
 class Status(models.TextChoices):
@@ -56,11 +51,13 @@ def technicians():
 class ServiceItemQuerySet(models.QuerySet):
     def for_logbook(self):
         """What a row of the logbook shows, in one query."""
-        return self.select_related("assigned_to")
+        return self.select_related("assigned_to", "customer", "equipment__kind")
 
     def for_detail(self):
-        """What an item's pages show about it, in one query."""
-        return self.select_related("received_by", "assigned_to")
+        """What an item's pages show about it, in one query (and one for the customer's phones)."""
+        return self.select_related("received_by", "assigned_to", "customer", "equipment__kind").prefetch_related(
+            "customer__phones"
+        )
 
     def status_counts(self):
         """{status: number of items}, for every status, in one query."""
@@ -69,13 +66,14 @@ class ServiceItemQuerySet(models.QuerySet):
         return counts
 
     def search(self, text):
-        """Items whose control number, customer name, phone or serial number contains text."""
-        text = text.strip()
-        if not text:
+        """Jobs found by control number, any part of the customer's name, a phone number in any formatting or in
+        part, email, the equipment's serial number, brand, model or type, and words of the fault."""
+        terms = search.query_terms(text)
+        if not terms:
             return self
-        condition = (
-            Q(customer_name__icontains=text) | Q(customer_phone__icontains=text) | Q(serial_number__icontains=text)
-        )
+        condition = Q()
+        for term in terms:
+            condition &= Q(search_document__contains=term)
         number = ServiceItem.number_from_control_number(text)
         if number is not None:
             condition |= Q(pk=number)
@@ -83,17 +81,20 @@ class ServiceItemQuerySet(models.QuerySet):
 
 
 class ServiceItem(models.Model):
-    """One item a customer left with the shop for service, known to people by its control number."""
+    """A service job: one customer's piece of equipment in for service, known to people by its control number."""
 
-    customer_name = models.CharField(_("customer name"), max_length=120)
-    customer_phone = models.CharField(_("customer phone"), max_length=32, validators=[phone_validator])
-    customer_email = models.EmailField(_("customer email"), max_length=254, blank=True)
-    item = models.CharField(_("item"), max_length=120, help_text=_("What it is, e.g. “Regulator first stage”."))
-    item_type = models.CharField(_("item type"), max_length=60, help_text=_("e.g. Regulator, BCD, Laptop."))
-    brand = models.CharField(_("brand"), max_length=60)
-    model = models.CharField(_("model"), max_length=60, blank=True)
-    serial_number = models.CharField(
-        _("serial number"), max_length=60, blank=True, help_text=_("As printed on the item, letters and zeros too.")
+    # Who brought it in and what it is: the customer's record and the piece, reused at every visit.
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="service_items", verbose_name=_("customer")
+    )
+    equipment = models.ForeignKey(
+        "customers.Equipment", on_delete=models.PROTECT, related_name="service_items", verbose_name=_("equipment")
+    )
+    item = models.CharField(
+        _("item"),
+        max_length=120,
+        blank=True,
+        help_text=_("What came in, if more than the piece itself, e.g. “First stage only”."),
     )
     requested_service = models.TextField(_("requested service or fault"), max_length=2000)
     accessories = models.CharField(
@@ -114,24 +115,6 @@ class ServiceItem(models.Model):
         related_name="items_assigned",
         verbose_name=_("assigned technician"),
     )
-    # Who brought it in and what it is. Empty only on items taken in before customers had records of their own
-    # (the customers migration fills them in).
-    customer = models.ForeignKey(
-        "customers.Customer",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="service_items",
-        verbose_name=_("customer"),
-    )
-    equipment = models.ForeignKey(
-        "customers.Equipment",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="service_items",
-        verbose_name=_("equipment"),
-    )
     status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.RECEIVED)
     priority = models.CharField(_("priority"), max_length=10, choices=Priority, default=Priority.NORMAL)
     promised_on = models.DateField(_("promised date"), null=True, blank=True)
@@ -141,6 +124,9 @@ class ServiceItem(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     # Sent with the take-in form, so that submitting the same form twice creates one item.
     intake_token = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    # Control number, the customer's name, phones and email, the piece and the fault: what the search box matches.
+    # Kept by save() and, when a customer or a piece changes, by core.signals.
+    search_document = models.TextField(default="", editable=False)
 
     objects = ServiceItemQuerySet.as_manager()
 
@@ -159,9 +145,7 @@ class ServiceItem(models.Model):
             models.Index(fields=["-received_at", "-id"], name="core_item_received_idx"),
             models.Index(fields=["status", "-received_at"], name="core_item_status_recv_idx"),
             models.Index(fields=["assigned_to", "-received_at"], name="core_item_tech_received_idx"),
-            models.Index(fields=["customer_name"], name="core_item_customer_idx"),
-            models.Index(fields=["customer_phone"], name="core_item_phone_idx"),
-            models.Index(fields=["serial_number"], name="core_item_serial_idx"),
+            models.Index(fields=["customer", "-received_at"], name="core_item_customer_recv_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=Status.values), name="core_item_status_valid"),
@@ -169,10 +153,59 @@ class ServiceItem(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.control_number} {self.item}"
+        return f"{self.control_number} {self.description}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is None and not self.search_document:
+            # The control number is the primary key: known only once the row exists.
+            super().save(*args, **kwargs)
+            kwargs = {"update_fields": ["search_document"]}
+        self.search_document = self.build_search_document()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_document"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("core:item-detail", kwargs={"number": self.pk})
+
+    # What the piece is, read from the equipment record (templates and messages use these names).
+    @property
+    def item_type(self):
+        return self.equipment.kind.name
+
+    @property
+    def brand(self):
+        return self.equipment.brand
+
+    @property
+    def model(self):
+        return self.equipment.model
+
+    @property
+    def serial_number(self):
+        return self.equipment.serial_number
+
+    @property
+    def description(self):
+        """What came in, in a few words: the item text when given, else the piece (“Apeks XTX50 Regulator”)."""
+        return self.item or str(self.equipment)
+
+    def build_search_document(self) -> str:
+        customer, piece = self.customer, self.equipment
+        phones = [(phone.as_typed, phone.number.as_e164 if phone.number else None) for phone in customer.phones.all()]
+        return search.document(
+            self.control_number,
+            customer.name,
+            customer.email,
+            piece.kind.name,
+            piece.brand,
+            piece.model,
+            piece.serial_number,
+            self.item,
+            self.requested_service,
+            phones=phones,
+        )
 
     @property
     def control_number(self):

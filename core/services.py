@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from core import signals
 from core.models import ServiceEvent, ServiceItem, Status
+from customers import services as customers
 
 
 class LogbookError(Exception):
@@ -75,16 +76,36 @@ def _save_with_history(
     ServiceEvent.objects.create(item=item, actor=actor, kind=kind, changes=changes, note=note)
 
 
-def take_in(*, item: ServiceItem, received_by: AbstractUser, intake_token: uuid.UUID) -> tuple[ServiceItem, bool]:
-    """Save a new item taken in at the counter. Returns (item, created).
+def take_in(
+    *,
+    item: ServiceItem,
+    received_by: AbstractUser,
+    intake_token: uuid.UUID,
+    new_customer: dict | None = None,
+    new_piece: dict | None = None,
+) -> tuple[ServiceItem, bool]:
+    """Save a new job taken in at the counter. Returns (item, created).
 
-    The same intake_token twice (a double click, or back and resubmit) returns the first item, created=False.
+    `item` has its customer and equipment set, or `new_customer` ({name, phone, email, consent}) and `new_piece`
+    ({kind, brand, model, serial_number}) say who and what they are: a customer with that phone number and a
+    piece with that brand and serial number are found and reused, others are created, all in the job's
+    transaction. The same intake_token twice (a double click, or back and resubmit) returns the first job,
+    created=False, and creates nothing.
     """
+    existing = ServiceItem.objects.filter(intake_token=intake_token).first()
+    if existing is not None:
+        return existing, False
     item.received_by = received_by
     item.intake_token = intake_token
     item.status = Status.RECEIVED
     try:
         with transaction.atomic():
+            if new_customer is not None:
+                item.customer, _created = customers.find_or_create_customer(**new_customer, actor=received_by)
+            if new_piece is not None:
+                item.equipment, _created = customers.find_or_create_equipment(
+                    owner=item.customer, **new_piece, actor=received_by
+                )
             item.save()
             ServiceEvent.objects.create(item=item, actor=received_by, kind=ServiceEvent.Kind.CREATED)
             signals.item_taken_in.send(sender=ServiceItem, item=item, actor=received_by)

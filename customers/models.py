@@ -1,5 +1,6 @@
 """The shop's customers and the equipment they bring in: one record each, reused at every visit."""
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -8,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
+
+from customers import search
 
 
 class ContactChannel(models.TextChoices):
@@ -21,6 +24,23 @@ class ConsentMethod(models.TextChoices):
     PHONE = "phone", _("On the phone")
     EMAIL = "email", _("By email")
     FORM = "form", _("Signed form")
+
+
+class CustomerQuerySet(models.QuerySet):
+    def search(self, text: str):
+        """Customers found by any part of a name, a phone number in any formatting, an email, or their gear's
+        serial number, brand, model or type; or by a job of theirs (control number, fault words)."""
+        terms = search.query_terms(text)
+        if not terms:
+            return self
+        own = Q()
+        jobs = Q()
+        for term in terms:
+            own &= Q(search_document__contains=term)
+            jobs &= Q(search_document__contains=term)
+        # The jobs are the logbook's (core's) model, named here rather than imported: core builds on customers.
+        job_customers = apps.get_model("core", "ServiceItem").objects.filter(jobs).values("customer_id")
+        return self.filter(own | Q(pk__in=job_customers))
 
 
 class Customer(models.Model):
@@ -51,6 +71,10 @@ class Customer(models.Model):
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
     # Optimistic locking for edits: a stale form is refused instead of overwriting someone else's save.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Name, email, phones as digits, and their gear: what the search box matches (customers/search.py).
+    search_document = models.TextField(default="", editable=False)
+
+    objects = CustomerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("customer")
@@ -61,12 +85,37 @@ class Customer(models.Model):
                 condition=Q(consent=False) | Q(consent_at__isnull=False), name="customers_consent_has_date"
             ),
         ]
+        permissions = [
+            ("merge_customer", "Can merge two customers into one"),
+            ("export_customer", "Can export a customer's data"),
+            ("erase_customer", "Can erase (anonymise) a customer"),
+        ]
 
     def __str__(self):
         return self.name
 
     def get_absolute_url(self):
         return reverse("customers:customer-detail", kwargs={"pk": self.pk})
+
+    @property
+    def phone(self):
+        """The first phone number, as typed ("" when there is none)."""
+        first = next(iter(self.phones.all()), None)
+        return first.as_typed if first else ""
+
+    @property
+    def is_erased(self):
+        return self.erased_at is not None
+
+    def build_search_document(self) -> str:
+        pieces = self.equipment.select_related("kind") if self.pk else []
+        gear = [part for piece in pieces for part in (piece.kind.name, piece.brand, piece.model, piece.serial_number)]
+        phones = [(phone.as_typed, phone.number.as_e164 if phone.number else None) for phone in self.phones.all()]
+        return search.document(self.name, self.email, *gear, phones=phones)
+
+    def refresh_search_document(self) -> None:
+        self.search_document = self.build_search_document()
+        type(self).objects.filter(pk=self.pk).update(search_document=self.search_document)
 
 
 class PhoneLabel(models.TextChoices):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/password_change/", RedirectView.as_view(pattern_name="accounts:password-change")),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
+    path("", include("customers.urls")),
     path("", include("core.urls")),
     path("", include("notifications.urls")),
     path("", include("billing.urls")),

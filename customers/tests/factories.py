@@ -32,7 +32,7 @@ class PhoneFactory(factory.django.DjangoModelFactory):
 
 def equipment_type(name="Regulator"):
     """One of the types the customers migration creates (tests that empty the tables get it made again)."""
-    return EquipmentType.objects.get_or_create(name=name)[0]
+    return EquipmentType.objects.filter(name__iexact=name).first() or EquipmentType.objects.create(name=name)
 
 
 class EquipmentFactory(factory.django.DjangoModelFactory):

@@ -6,3 +6,15 @@ document.addEventListener("DOMContentLoaded", () => {
     invalid.focus();
   }
 });
+
+// Ctrl+Enter (Cmd+Enter on a Mac) saves a form marked data-submit-shortcut, from any of its fields.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) {
+    return;
+  }
+  const form = event.target.closest && event.target.closest("form[data-submit-shortcut]");
+  if (form) {
+    event.preventDefault();
+    form.requestSubmit();
+  }
+});
