@@ -117,37 +117,40 @@ def test_assignment_is_recorded_old_and_new(front_desk, technician):
 
 
 def test_edit_records_each_changed_field(front_desk):
-    item = ServiceItemFactory(brand="Apeks", serial_number="001")
+    item = ServiceItemFactory(accessories="Case", requested_service="Annual service")
     services.update_item(
-        item_pk=item.pk, data={"brand": "Scubapro", "serial_number": "001"}, expected_version=1, actor=front_desk
+        item_pk=item.pk,
+        data={"accessories": "Case, hose", "requested_service": "Annual service"},
+        expected_version=1,
+        actor=front_desk,
     )
     item.refresh_from_db()
-    assert item.brand == "Scubapro"
+    assert item.accessories == "Case, hose"
     assert item.version == 2
     event = item.events.get(kind=ServiceEvent.Kind.EDITED)
-    assert event.changes == {"Brand": ["Apeks", "Scubapro"]}
+    assert event.changes == {"Accessories left with the item": ["Case", "Case, hose"]}
 
 
 def test_stale_edit_is_refused_and_says_what_differs(front_desk, technician):
-    item = ServiceItemFactory(brand="Apeks")
-    services.update_item(item_pk=item.pk, data={"brand": "Mares"}, expected_version=1, actor=technician)
+    item = ServiceItemFactory(accessories="Case")
+    services.update_item(item_pk=item.pk, data={"accessories": "Hose"}, expected_version=1, actor=technician)
     with pytest.raises(services.StaleEdit) as excinfo:
-        services.update_item(item_pk=item.pk, data={"brand": "Cressi"}, expected_version=1, actor=front_desk)
-    assert excinfo.value.changes == {"Brand": ["Cressi", "Mares"]}
+        services.update_item(item_pk=item.pk, data={"accessories": "Bag"}, expected_version=1, actor=front_desk)
+    assert excinfo.value.changes == {"Accessories left with the item": ["Bag", "Hose"]}
     item.refresh_from_db()
-    assert item.brand == "Mares"
+    assert item.accessories == "Hose"
 
 
 @pytest.mark.parametrize("status", [Status.RELEASED, Status.CANCELLED])
 def test_closed_items_cannot_be_edited_or_reassigned_but_take_notes(front_desk, technician, status):
-    item = ServiceItemFactory(status=status, brand="Apeks")
+    item = ServiceItemFactory(status=status, accessories="Case")
     with pytest.raises(services.LogbookError, match="closed"):
-        services.update_item(item_pk=item.pk, data={"brand": "X"}, expected_version=item.version, actor=front_desk)
+        services.update_item(item_pk=item.pk, data={"accessories": "X"}, expected_version=item.version, actor=front_desk)
     with pytest.raises(services.LogbookError, match="closed"):
         services.assign(item_pk=item.pk, technician=technician, actor=front_desk)
     services.add_note(item_pk=item.pk, text="Customer called", actor=front_desk)
     item.refresh_from_db()
-    assert item.brand == "Apeks"
+    assert item.accessories == "Case"
     assert item.events.filter(kind=ServiceEvent.Kind.NOTE, note="Customer called").exists()
 
 
@@ -199,21 +202,21 @@ def test_two_people_changing_status_at_once_cannot_both_win(technician, manager)
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_simultaneous_edits_from_one_version_save_one_and_refuse_the_other(front_desk, technician):
-    item = ServiceItemFactory(brand="Apeks")
+    item = ServiceItemFactory(accessories="Case")
     start = threading.Barrier(2)
     outcomes = []
 
-    def edit(brand, actor):
+    def edit(accessories, actor):
         try:
             start.wait()
-            services.update_item(item_pk=item.pk, data={"brand": brand}, expected_version=1, actor=actor)
-            outcomes.append(brand)
+            services.update_item(item_pk=item.pk, data={"accessories": accessories}, expected_version=1, actor=actor)
+            outcomes.append(accessories)
         except services.StaleEdit:
             outcomes.append("stale")
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=edit, args=args) for args in (("Mares", front_desk), ("Cressi", technician))]
+    threads = [threading.Thread(target=edit, args=args) for args in (("Hose", front_desk), ("Bag", technician))]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -221,7 +224,7 @@ def test_simultaneous_edits_from_one_version_save_one_and_refuse_the_other(front
     assert sorted(outcomes, key=lambda value: value == "stale")[1] == "stale"
     winner = next(value for value in outcomes if value != "stale")
     item.refresh_from_db()
-    assert item.brand == winner
+    assert item.accessories == winner
     assert item.version == 2
     assert item.events.filter(kind=ServiceEvent.Kind.EDITED).count() == 1
 

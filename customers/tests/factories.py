@@ -14,9 +14,11 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def phone(self, create, extracted, **kwargs):
         """CustomerFactory(phone="+1 555 0100") gives the customer that number; by default a unique one."""
-        if not create or extracted is False:
+        if not create:
             return
-        PhoneFactory(customer=self, as_typed=extracted) if extracted else PhoneFactory(customer=self)
+        if extracted is not False:
+            PhoneFactory(customer=self, as_typed=extracted) if extracted else PhoneFactory(customer=self)
+        self.refresh_search_document()
 
 
 class PhoneFactory(factory.django.DjangoModelFactory):
@@ -28,6 +30,12 @@ class PhoneFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = CustomerPhone
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def searchable(self, create, extracted, **kwargs):
+        if create:
+            self.customer.refresh_search_document()
 
 
 def equipment_type(name="Regulator"):
@@ -50,3 +58,4 @@ class EquipmentFactory(factory.django.DjangoModelFactory):
     def ownership(self, create, extracted, **kwargs):
         if create:
             Ownership.objects.create(equipment=self, customer=self.owner, started_at=self.created_at)
+            self.owner.refresh_search_document()
