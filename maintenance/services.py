@@ -186,8 +186,6 @@ def record_service(
 
 def job_clocks(item: ServiceItem) -> list[ServiceClock]:
     """The clocks a job may reset: those in force of its piece's type."""
-    if item.equipment_id is None:
-        return []
     return list(ServiceClock.objects.in_force().filter(equipment_type_id=item.equipment.kind_id))
 
 
@@ -225,8 +223,6 @@ def choose_job_clocks(*, item_pk: int, clock_ids: Iterable[int], actor: Abstract
 def reset_clocks_of_released_job(*, item: ServiceItem, actor: AbstractUser | None) -> list[EquipmentClock]:
     """On release (inside its transaction): reset the ticked clocks, dated the release day, and say so on the
     job's timeline. Nothing ticked on a piece with clocks is said too, so that nobody assumes otherwise."""
-    if item.equipment_id is None:
-        return []
     clocks = chosen_clocks(item) or []
     if not clocks:
         if job_clocks(item):

@@ -47,7 +47,7 @@ VARIABLES = {
     "shop_contact": "The shop’s address and phone line",
     "customer_name": "The customer’s name",
     "control_number": "The job’s control number (SC-000123)",
-    "item": "What the item is (Regulator first stage)",
+    "item": "What came in: the note taken at the counter (First stage only), else the type (Regulator)",
     "item_type": "The item’s type (Regulator)",
     "brand": "The brand (Apeks)",
     "model": "The model (XTX50), may be empty",

@@ -52,7 +52,7 @@ def item_context(item: ServiceItem, customer: Customer, **extra: str) -> dict:
         **rendering.shop_context(),
         "customer_name": customer.name,
         "control_number": item.control_number,
-        "item": item.item,
+        "item": item.item or item.item_type,
         "item_type": item.item_type,
         "brand": item.brand,
         "model": item.model,
@@ -92,11 +92,9 @@ def queue_message(
 ) -> Message | None:
     """Record a message for the job's customer and queue its delivery, or record why it is not sent.
 
-    None when the job has no customer record, or when this reminder step was already recorded.
+    None when this reminder step was already recorded.
     """
     customer = item.customer
-    if customer is None:
-        return None
     return queue_customer_message(
         customer=customer,
         event=event,

@@ -156,8 +156,8 @@ def test_a_release_with_nothing_ticked_resets_nothing_and_the_timeline_says_so(m
     assert item.events.get(kind=ServiceEvent.Kind.SERVICE).note == "No service clock was reset."
 
 
-def test_a_job_without_equipment_or_clocks_adds_nothing_to_the_timeline(manager):
-    item = release(ServiceItemFactory(), manager)
+def test_a_job_whose_piece_has_no_clocks_adds_nothing_to_the_timeline(manager):
+    item = release(ServiceItemFactory(item_type="Mask"), manager)
     assert not item.events.filter(kind=ServiceEvent.Kind.SERVICE).exists()
 
 

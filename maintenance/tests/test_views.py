@@ -232,8 +232,8 @@ def test_a_foreign_clock_posted_for_a_job_is_refused_with_a_message(tech_client)
     assert not JobClockSelection.objects.exists()
 
 
-def test_a_job_without_gear_shows_no_panel(tech_client):
-    item = ServiceItemFactory()
+def test_a_job_whose_piece_has_no_service_plan_shows_no_panel(tech_client):
+    item = ServiceItemFactory(item_type="Mask")
     assert "Service clocks" not in tech_client.get(item.get_absolute_url()).text
 
 

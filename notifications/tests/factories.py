@@ -18,15 +18,8 @@ def consenting_customer(**kwargs):
 
 
 def job(customer=None, **kwargs):
-    """A service item with a customer record and a piece of equipment (until core's factory makes them)."""
-    customer = customer or consenting_customer()
-    equipment = EquipmentFactory(
-        owner=customer, **({"serial_number": kwargs["serial_number"]} if "serial_number" in kwargs else {})
-    )
-    fields = {"brand": equipment.brand, "model": equipment.model, "serial_number": equipment.serial_number}
-    return ServiceItemFactory(
-        customer=customer, equipment=equipment, customer_name=customer.name, **{**fields, **kwargs}
-    )
+    """A service item for a customer who agreed to messages (or the given one), with a piece of equipment."""
+    return ServiceItemFactory(customer=customer or consenting_customer(), **kwargs)
 
 
 class MessageFactory(factory.django.DjangoModelFactory):
@@ -48,13 +41,8 @@ def take_in(customer, **fields):
     """Take a regulator in at the counter for `customer`, through the logbook's service (signals and all)."""
     item = ServiceItem(
         customer=customer,
-        equipment=EquipmentFactory(owner=customer),
-        customer_name=customer.name,
-        customer_phone="+1 555 0100",
+        equipment=EquipmentFactory(owner=customer, brand="Apeks", model="XTX50"),
         item="Regulator first stage",
-        item_type="Regulator",
-        brand="Apeks",
-        model="XTX50",
         requested_service="Annual service",
         **fields,
     )

@@ -78,7 +78,7 @@ def test_the_released_message_has_a_receipt_line(send):
     item = job(serial_number="00AB42")
     send(lambda: walk(item, Status.DIAGNOSING, Status.IN_REPAIR, Status.READY, Status.RELEASED))
     body = mail.outbox[-1].body
-    assert f"{item.control_number} · Regulator first stage · Apeks XTX50 · serial" in body
+    assert f"{item.control_number} · Regulator · Apeks XTX50 · serial 00AB42" in body
     assert "collected " in body
 
 
@@ -97,20 +97,6 @@ def test_a_message_switched_off_by_a_manager_is_not_sent(send):
     assert mail.outbox == []
     assert Message.objects.get().reason == "This message is switched off."
 
-
-def test_a_job_without_a_customer_record_sends_nothing(send):
-    item = ServiceItem(
-        customer_name="Walk-in",
-        customer_phone="+1 555 0199",
-        customer_email="walkin@example.com",
-        item="Mask",
-        item_type="Mask",
-        brand="Cressi",
-        requested_service="Strap",
-    )
-    send(lambda: logbook.take_in(item=item, received_by=UserFactory(), intake_token=uuid.uuid4()))
-    assert mail.outbox == []
-    assert not Message.objects.exists()
 
 
 def test_a_customer_who_prefers_text_messages_gets_email_while_no_sms_channel_exists(send):

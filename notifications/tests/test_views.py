@@ -191,12 +191,6 @@ def test_technicians_see_the_messages_but_no_buttons(tech_client):
     assert "Send again" not in page and "Revoke status link" not in page
 
 
-def test_a_job_without_a_customer_record_says_why_nothing_is_sent(desk_client):
-    from core.tests.factories import ServiceItemFactory
-
-    page = desk_client.get(ServiceItemFactory().get_absolute_url()).text
-    assert "This job has no customer record, so no messages are sent." in page
-
 
 def test_resending_sends_the_message_again_to_the_current_address(desk_client, front_desk, send):
     message = MessageFactory(status=Message.Status.FAILED, address="old@example.com")
@@ -326,7 +320,7 @@ def test_a_saved_template_is_what_customers_get(manager_client, send):
     for status in (Status.DIAGNOSING, Status.IN_REPAIR, Status.READY):
         send(lambda s=status: change_status(item_pk=item.pk, to_status=s, actor=item.received_by))
     assert mail.outbox[-1].subject == f"Come and get it, {item.customer.name}"
-    assert mail.outbox[-1].body.startswith("Ready: Regulator first stage.")
+    assert mail.outbox[-1].body.startswith("Ready: Regulator.")
 
 
 def test_switching_a_message_off(manager_client):
