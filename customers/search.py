@@ -9,6 +9,7 @@ Documents are matched with `contains` (LIKE '%term%'), which PostgreSQL answers 
 from an FTS5 trigram table (see the performance notes in docs/architecture.md), never by reading every row.
 """
 
+import contextlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -33,10 +34,8 @@ def phone_digits(as_typed: str, e164: str | None = None) -> list[str]:
     forms = []
     if e164:
         forms.append(e164.lstrip("+"))
-        try:
+        with contextlib.suppress(phonenumbers.NumberParseException):
             forms.append(str(phonenumbers.parse(e164).national_number))
-        except phonenumbers.NumberParseException:
-            pass
     typed = re.sub(r"\D", "", as_typed or "")
     if typed:
         forms.append(typed)

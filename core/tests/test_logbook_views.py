@@ -321,7 +321,9 @@ def test_control_number_in_the_url_is_case_insensitive(desk_client):
 
 
 def edit_data(job, **overrides):
-    data = take_in_data(customer=job.customer, equipment=job.equipment, accessories=job.accessories, version=job.version)
+    data = take_in_data(
+        customer=job.customer, equipment=job.equipment, accessories=job.accessories, version=job.version
+    )
     for name in ("intake_token", "assigned_to", "customer", "equipment"):
         data.pop(name)
     data.update(overrides)

@@ -145,7 +145,9 @@ def test_stale_edit_is_refused_and_says_what_differs(front_desk, technician):
 def test_closed_items_cannot_be_edited_or_reassigned_but_take_notes(front_desk, technician, status):
     item = ServiceItemFactory(status=status, accessories="Case")
     with pytest.raises(services.LogbookError, match="closed"):
-        services.update_item(item_pk=item.pk, data={"accessories": "X"}, expected_version=item.version, actor=front_desk)
+        services.update_item(
+            item_pk=item.pk, data={"accessories": "X"}, expected_version=item.version, actor=front_desk
+        )
     with pytest.raises(services.LogbookError, match="closed"):
         services.assign(item_pk=item.pk, technician=technician, actor=front_desk)
     services.add_note(item_pk=item.pk, text="Customer called", actor=front_desk)

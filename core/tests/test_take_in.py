@@ -34,7 +34,9 @@ def test_a_returning_customer_is_offered_with_their_last_piece_chosen(desk_clien
 def test_taking_in_for_a_known_customer_and_piece_makes_no_new_records(desk_client):
     rosa = CustomerFactory()
     piece = EquipmentFactory(owner=rosa)
-    response = desk_client.post("/items/new/", take_in_data(customer=rosa, equipment=piece, requested_service="IP creep"))
+    response = desk_client.post(
+        "/items/new/", take_in_data(customer=rosa, equipment=piece, requested_service="IP creep")
+    )
     job = ServiceItem.objects.get()
     assert response.status_code == HTTPStatus.FOUND
     assert (job.customer, job.equipment, job.requested_service) == (rosa, piece, "IP creep")
@@ -135,7 +137,9 @@ def test_suggestions_find_customers_by_a_phone_fragment(desk_client):
     response = desk_client.get("/customers/suggest/", {"q": "411 84"})
     assert response.status_code == HTTPStatus.OK
     assert response.json() == {
-        "customers": [{"id": rosa.pk, "name": "Rosa Reyes", "phones": ["+1 555 411 8402"], "email": "rosa@example.com"}]
+        "customers": [
+            {"id": rosa.pk, "name": "Rosa Reyes", "phones": ["+1 555 411 8402"], "email": "rosa@example.com"}
+        ]
     }
     assert response["Cache-Control"] == "no-store"
 

@@ -1,14 +1,12 @@
 """The moments that send a message, driven through the logbook's own services as the pages drive them."""
 
 import re
-import uuid
 
 import pytest
 from django.core import mail
 
-from accounts.tests.factories import UserFactory
 from core import services as logbook
-from core.models import ServiceEvent, ServiceItem, Status
+from core.models import ServiceEvent, Status
 from customers.models import Customer
 from customers.signals import customer_erased, customers_merging
 from customers.tests.factories import CustomerFactory
@@ -96,7 +94,6 @@ def test_a_message_switched_off_by_a_manager_is_not_sent(send):
     send(lambda: take_in(consenting_customer()))
     assert mail.outbox == []
     assert Message.objects.get().reason == "This message is switched off."
-
 
 
 def test_a_customer_who_prefers_text_messages_gets_email_while_no_sms_channel_exists(send):

@@ -191,7 +191,6 @@ def test_technicians_see_the_messages_but_no_buttons(tech_client):
     assert "Send again" not in page and "Revoke status link" not in page
 
 
-
 def test_resending_sends_the_message_again_to_the_current_address(desk_client, front_desk, send):
     message = MessageFactory(status=Message.Status.FAILED, address="old@example.com")
     message.customer.email = "new@example.com"
