@@ -155,13 +155,19 @@ class ServiceItem(models.Model):
     def __str__(self):
         return f"{self.control_number} {self.description}"
 
+    # The fields the search text is made of; a save of other fields (a status change) leaves it alone.
+    SEARCHED_FIELDS = frozenset({"customer", "equipment", "item", "requested_service", "search_document"})
+
     def save(self, *args, **kwargs):
-        if self.pk is None and not self.search_document:
+        if self.pk is None:
             # The control number is the primary key: known only once the row exists.
             super().save(*args, **kwargs)
             kwargs = {"update_fields": ["search_document"]}
-        self.search_document = self.build_search_document()
         update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not self.SEARCHED_FIELDS.intersection(update_fields):
+            super().save(*args, **kwargs)
+            return
+        self.search_document = self.build_search_document()
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "search_document"}
         super().save(*args, **kwargs)

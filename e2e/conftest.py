@@ -124,8 +124,9 @@ def new_page(browser, inspector):
     """A fresh browser (own cookies) at desktop size, watched for CSP violations."""
     contexts = []
 
-    def make():
-        context = browser.new_context(viewport=DESKTOP)
+    def make(**options):
+        """options go to browser.new_context(), e.g. java_script_enabled=False."""
+        context = browser.new_context(viewport=DESKTOP, **options)
         contexts.append(context)
         return inspector.watch(context.new_page())
 

@@ -77,3 +77,41 @@ def test_only_who_may_cancel_is_allowed_to_cancel(front_desk, manager):
     assert item.allowed_next_statuses() == (Status.RELEASED, Status.CANCELLED)
     assert item.allowed_next_statuses(manager) == (Status.RELEASED, Status.CANCELLED)
     assert item.allowed_next_statuses(front_desk) == (Status.RELEASED,)
+
+
+# The search text a job is found by
+
+
+def test_a_job_is_found_by_everything_the_counter_knows_of_it():
+    job = ServiceItemFactory(
+        customer_name="Rosa Reyes",
+        customer_phone="+1 555 411 8402",
+        customer_email="rosa@example.com",
+        item_type="Dive computer",
+        brand="Shearwater",
+        model="Perdix 2",
+        serial_number="SW-0042",
+        requested_service="Battery door cracked",
+    )
+    ServiceItemFactory(customer_name="Someone Else")
+    for typed in ("4118402", "+1 555 4118 402", "555-4118", "reyes", "ROSA@EXAMPLE", "dive computer",
+                  "shearwater", "perdix", "sw-00", "cracked battery", job.control_number):  # fmt: skip
+        assert list(ServiceItem.objects.search(typed)) == [job], typed
+
+
+def test_a_status_change_does_not_rewrite_the_search_text(django_assert_num_queries):
+    job = ServiceItemFactory()
+    job.status = "diagnosing"
+    with django_assert_num_queries(2):  # the row, and the logbook's revision: no reads of customer or piece
+        job.save(update_fields=["status"])
+
+
+def test_a_customers_new_number_finds_their_jobs_once_customers_says_so():
+    from customers import signals
+    from customers.tests.factories import PhoneFactory
+
+    job = ServiceItemFactory(customer_name="Rosa Reyes")
+    PhoneFactory(customer=job.customer, as_typed="(303) 555-0199")
+    assert not ServiceItem.objects.search("303 555 0199").exists()
+    signals.customer_changed.send(sender=type(job.customer), customer=job.customer)
+    assert list(ServiceItem.objects.search("303 555 0199")) == [job]

@@ -29,24 +29,29 @@
     }
   };
 
+  const pick = (option) => {
+    window.location.assign(`?customer=${encodeURIComponent(option.dataset.customer)}`);
+  };
+
   const render = (customers) => {
     list.replaceChildren();
     customers.forEach((customer, i) => {
       const item = document.createElement("li");
-      item.className = "list-group-item";
+      item.className = "list-group-item list-group-item-action";
       item.id = `who-option-${i}`;
+      item.dataset.customer = customer.id;
       item.setAttribute("role", "option");
       item.setAttribute("aria-selected", "false");
-      const link = document.createElement("a");
-      link.className = "stretched-link";
-      link.href = `?customer=${encodeURIComponent(customer.id)}`;
-      link.textContent = customer.name;
+      const name = document.createElement("strong");
+      name.textContent = customer.name;
       const detail = document.createElement("span");
-      detail.className = "text-body-secondary small ms-2";
+      detail.className = "small ms-2";
       detail.textContent = [customer.phones.join(", "), customer.email].filter(Boolean).join(" · ");
-      item.append(link, detail);
+      item.append(name, detail);
+      item.addEventListener("click", () => pick(item));
       list.append(item);
     });
+    list.hidden = customers.length === 0;
     input.setAttribute("aria-expanded", String(customers.length > 0));
     highlight(customers.length ? 0 : -1);
   };
@@ -90,9 +95,13 @@
       highlight(active - 1);
     } else if (event.key === "Enter" && active >= 0 && all[active]) {
       event.preventDefault();
-      window.location.assign(all[active].querySelector("a").href);
+      pick(all[active]);
     } else if (event.key === "Escape") {
       render([]);
     }
   });
+  // What was typed before this script ran (a fast clerk on a slow page) is looked up too.
+  if (input.value.trim()) {
+    suggest();
+  }
 })();
