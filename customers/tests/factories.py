@@ -50,3 +50,13 @@ class EquipmentFactory(factory.django.DjangoModelFactory):
     def ownership(self, create, extracted, **kwargs):
         if create:
             Ownership.objects.create(equipment=self, customer=self.owner, started_at=self.created_at)
+
+
+class SearchableCustomerFactory(CustomerFactory):
+    """A customer whose search document is built (the services do it; the plain factory writes rows only).
+    Pieces made for them afterwards need `customer.refresh_search_document()` to be found by."""
+
+    @factory.post_generation
+    def search_document(self, create, extracted, **kwargs):
+        if create:
+            self.refresh_search_document()
