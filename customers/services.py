@@ -389,8 +389,9 @@ def related_counts(customer: Customer) -> dict[str, int]:
     for relation in Customer._meta.related_objects:
         if relation.related_name and relation.related_name.endswith("+"):
             continue
-        label = str(relation.related_model._meta.verbose_name_plural)
-        counts[label] = getattr(customer, relation.get_accessor_name()).count()
+        count = getattr(customer, relation.get_accessor_name()).count()
+        meta = relation.related_model._meta
+        counts[str(meta.verbose_name if count == 1 else meta.verbose_name_plural)] = count
     return counts
 
 

@@ -516,9 +516,10 @@ def test_the_merge_page_finds_the_other_customer_and_previews_what_moves(manager
     found = manager_client.get(url, {"q": "5550190"}).content.decode()
     assert "Ana D." in found and f"?other={source.pk}" in found
     preview = manager_client.get(url, {"other": source.pk}).content.decode()
-    assert "1 phone numbers" in preview
+    assert "1 phone number" in preview
     assert "1 equipment" in preview
-    assert "1 service items" in preview
+    assert "1 service item" in preview
+    assert "1 service items" not in preview
     assert Customer.objects.filter(pk=source.pk).exists()
 
 
