@@ -50,7 +50,7 @@ class CustomerForm(BootstrapFormMixin, forms.ModelForm):
             "address": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
-        labels = {"consent_method": _("Consent given")}
+        labels = {"consent_method": _("How consent was given")}
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,7 +62,8 @@ class CustomerForm(BootstrapFormMixin, forms.ModelForm):
                 label=_("Phone") if position == 0 else _("Another phone"),
                 required=False,
                 max_length=CustomerPhone._meta.get_field("as_typed").max_length,
-                widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+                # Added after BootstrapFormMixin styled the model's fields: given its class here.
+                widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "class": "form-control"}),
             )
             if position < len(existing):
                 field.initial = existing[position].as_typed

@@ -309,6 +309,26 @@ def update_customer(
     return customer
 
 
+@transaction.atomic
+def withdraw_consent(*, customer_pk: int, actor: AbstractUser | None = None, note: str = "") -> Customer | None:
+    """Turn a customer's consent to service messages off (their own request: the unsubscribe link, a call), with
+    the history entry; a form opened before is stale afterwards. None when there is no such customer."""
+    customer = Customer.objects.select_for_update().filter(pk=customer_pk).first()
+    if customer is None or not customer.consent:
+        return customer
+    _set_consent(customer, False, "")
+    customer.version += 1
+    customer.save(update_fields=["consent", "consent_at", "consent_method", "version", "updated_at"])
+    CustomerEvent.objects.create(
+        customer=customer,
+        actor=actor,
+        kind=CustomerEvent.Kind.CONSENT,
+        changes={_label(Customer, "consent"): [_("yes"), _("no")]},
+        note=note or _("No longer agrees to service messages."),
+    )
+    return customer
+
+
 EQUIPMENT_FIELDS = ("kind", "brand", "model", "serial_number", "purchased_on", "notes")
 
 

@@ -79,3 +79,36 @@ def test_a_manager_finds_a_customer_by_phone_reads_their_page_and_merges_a_dupli
     inspector.check(page, "customer-page-merged", html_from="dom")
     assert not Customer.objects.filter(pk=duplicate.pk).exists()
     assert rosa.service_items.count() == 2
+
+
+def test_the_other_customer_pages_pass_the_checks(live_server, new_page, inspector):
+    """Each page once, as a manager sees it (axe at both sizes, no CSP violation, valid HTML)."""
+    base = live_server.url
+    UserFactory(username="boss", password=PASSWORD).groups.add(Group.objects.get(name=MANAGERS))
+    rosa = SearchableCustomerFactory(name="Rosa Reyes", email="rosa@example.com", phone="555-411-8402")
+    piece = EquipmentFactory(owner=rosa, brand="Apeks", model="XTX50", serial_number="RG1001")
+    ServiceItemFactory(customer=rosa, equipment=piece)
+    SearchableCustomerFactory(name="Bea Buyer", phone="(202) 555-0177")
+    page = new_page()
+    log_in(page, base, "boss")
+    pages = {
+        "customer-new": "/customers/new/",
+        "customer-edit": f"/customers/{rosa.pk}/edit/",
+        "equipment-new": f"/customers/{rosa.pk}/equipment/new/",
+        "equipment-edit": f"/equipment/{piece.pk}/edit/",
+        "equipment-transfer": f"/equipment/{piece.pk}/transfer/?q=Bea",
+        "customer-merge-search": f"/customers/{rosa.pk}/merge/?q=Bea",
+        "customer-export": f"/customers/{rosa.pk}/export/",
+        "customer-erase": f"/customers/{rosa.pk}/erase/",
+    }
+    for name, path in pages.items():
+        page.goto(base + path)
+        expect(page.locator("h1")).to_be_visible()
+        inspector.check(page, name)
+    # A form sent back with its errors is checked too: the messages are tied to their fields.
+    page.goto(base + "/customers/new/")
+    page.get_by_label("Phone", exact=True).fill("202.555.0177")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("This number is taken by")).to_be_visible()
+    expect(page.get_by_role("link", name="Bea Buyer")).to_be_visible()
+    inspector.check(page, "customer-new-errors", html_from="dom")

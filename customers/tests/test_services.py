@@ -311,3 +311,16 @@ def test_an_erased_customer_cannot_be_edited_or_given_gear(manager):
             owner=customer, data={"kind": equipment_type(), "brand": "Apeks", "serial_number": "Z"}, actor=manager
         )
     assert not Equipment.objects.filter(owner=customer).exists()
+
+
+def test_withdrawing_consent_records_it_and_makes_open_forms_stale():
+    customer = CustomerFactory(consent=True, consent_at=timezone.now(), consent_method="form")
+    services.withdraw_consent(customer_pk=customer.pk, note="Withdrawn with the unsubscribe link in a message.")
+    customer.refresh_from_db()
+    assert not customer.consent and customer.consent_at is None
+    assert customer.version == 2
+    event = customer.events.get(kind=CustomerEvent.Kind.CONSENT)
+    assert event.actor is None and event.note == "Withdrawn with the unsubscribe link in a message."
+    assert services.withdraw_consent(customer_pk=customer.pk) == customer
+    assert customer.events.count() == 1
+    assert services.withdraw_consent(customer_pk=999999) is None

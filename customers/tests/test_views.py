@@ -644,3 +644,29 @@ def test_no_phone_number_of_the_customer_is_left_after_erasure(manager_client):
     customer = CustomerFactory(phone="(202) 555-0143")
     manager_client.post(reverse("customers:customer-erase", kwargs={"pk": customer.pk}))
     assert not CustomerPhone.objects.filter(number="+12025550143").exists()
+
+
+def test_an_erased_customer_gets_no_new_equipment(desk_client):
+    customer = CustomerFactory(erased_at="2026-01-01T00:00:00Z")
+    url = reverse("customers:equipment-create", kwargs={"pk": customer.pk})
+    response = desk_client.post(url, piece_data())
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "was erased" in response.content.decode()
+    assert not Equipment.objects.exists()
+
+
+def test_an_erased_customers_page_offers_no_take_in_nor_edit(desk_client):
+    customer = CustomerFactory(erased_at="2026-01-01T00:00:00Z")
+    page = desk_client.get(customer.get_absolute_url()).content.decode()
+    assert "Take in another item" not in page
+    assert reverse("customers:customer-update", kwargs={"pk": customer.pk}) not in page
+
+
+def test_exports_write_no_customer_data_to_the_log(manager_client, caplog):
+    customer = CustomerFactory(name="Mia Wong", email="mia@example.com", phone="(202) 555-0143")
+    with caplog.at_level("INFO"):
+        manager_client.get(reverse("customers:customer-export", kwargs={"pk": customer.pk}))
+        manager_client.get(reverse("customers:customer-export-json", kwargs={"pk": customer.pk}))
+    assert f"customer={customer.pk}" in caplog.text
+    for secret in ("Mia", "mia@", "555-0143", "5550143"):
+        assert secret not in caplog.text
