@@ -26,6 +26,11 @@ def batched(iterable, size):
         yield batch
 
 
+def _e164(number):
+    """A stored phone number in E.164: str() of the field's value follows PHONENUMBER_DEFAULT_FORMAT instead."""
+    return number.as_e164 if number else None
+
+
 def _piece_key(customer_key, item_type, brand, model, serial):
     if serial:
         return ("serial", brand.casefold(), serial.upper())
@@ -41,10 +46,17 @@ def forward(apps, schema_editor):
     Ownership = apps.get_model("customers", "Ownership")
 
     # What exists already: a job is never given a second record for a person or a piece the shop already has.
-    by_phone = {str(e164): pk for e164, pk in Phone.objects.exclude(number=None).values_list("number", "customer_id")}
+    by_phone = {
+        _e164(number): pk for number, pk in Phone.objects.exclude(number=None).values_list("number", "customer_id")
+    }
     by_email = {}
     for pk, email in Customer.objects.exclude(email="").order_by("pk").values_list("pk", "email"):
         by_email.setdefault(email.casefold(), pk)
+    # Customers known by name and the phone as typed (no readable number, no email), as this migration makes them.
+    by_name = {}
+    named = Customer.objects.filter(email="").exclude(phones__number__isnull=False).order_by("pk")
+    for pk, name, as_typed in named.values_list("pk", "name", "phones__as_typed"):
+        by_name.setdefault(("name", name.casefold(), as_typed or ""), pk)
     types = {name.casefold(): pk for pk, name in EquipmentType.objects.values_list("pk", "name")}
     pieces = {}
     for pk, owner, kind, brand, model, serial in Equipment.objects.values_list(
@@ -74,6 +86,7 @@ def forward(apps, schema_editor):
             customer = by_email.get(email_key) or ("email", email_key)
         else:
             customer = ("name", name.casefold(), phone)
+            customer = by_name.get(customer, customer)
         if isinstance(customer, int):
             customer = ("existing", customer)
         elif customer not in new_customers:
@@ -148,7 +161,7 @@ def forward(apps, schema_editor):
     for customer, as_typed, e164 in Phone.objects.filter(customer_id__in=set(customer_pk.values())).values_list(
         "customer_id", "as_typed", "number"
     ):
-        phones.setdefault(customer, []).append((as_typed, str(e164) if e164 else None))
+        phones.setdefault(customer, []).append((as_typed, _e164(e164)))
     _link_jobs(Item, links, customer_pk, piece_pk, phones)
     _refresh_customer_documents(Customer, Equipment, EquipmentType, phones, set(customer_pk.values()))
 
