@@ -187,9 +187,24 @@ def _update(connection, model, columns, rows):
     bulk_update() builds a CASE WHEN per row and field, which took most of the time (measured: docs/customers.md).
     """
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+    table = quote(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE id = %s", rows)
+        if connection.vendor != "postgresql":
+            assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)
+            return
+        # PostgreSQL: one UPDATE ... FROM (VALUES ...) per batch, several times faster than a statement a row.
+        fields = {field.column: field for field in model._meta.concrete_fields}
+        assignments = ", ".join(
+            f"{quote(column)} = v.{quote(column)}::{fields[column].db_type(connection)}" for column in columns
+        )
+        names = ", ".join(quote(column) for column in [*columns, "id"])
+        for batch in batched(rows, BATCH):
+            values = ", ".join(["(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"] * len(batch))
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v({names}) WHERE {table}.id = v.id",
+                [value for row in batch for value in row],
+            )
 
 
 def _link_jobs(connection, Item, links, customer_pk, piece_pk, people, gear, phones):
