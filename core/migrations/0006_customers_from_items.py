@@ -158,11 +158,15 @@ def forward(apps, schema_editor):
 
     # Pass 2: link each job and write its search text, from the records as ServiceItem.build_search_document does.
     connection = schema_editor.connection
+    # Read whole tables and keep what is needed: an IN list of every customer is more than SQLite's
+    # variables (a million jobs have some 350,000 customers).
+    linked = set(customer_pk.values())
     phones = {}
-    for customer, as_typed, e164 in Phone.objects.filter(customer_id__in=set(customer_pk.values())).values_list(
+    for customer, as_typed, e164 in Phone.objects.order_by("customer_id", "position", "pk").values_list(
         "customer_id", "as_typed", "number"
     ):
-        phones.setdefault(customer, []).append((as_typed, _e164(e164)))
+        if customer in linked:
+            phones.setdefault(customer, []).append((as_typed, _e164(e164)))
     kinds = dict(EquipmentType.objects.values_list("pk", "name"))
     people = {customer_pk[key]: (record["name"][:120], record["email"]) for key, record in new_customers.items()}
     existing = [pk for key, pk in customer_pk.items() if key[0] == "existing"]
@@ -226,10 +230,11 @@ def _link_jobs(connection, Item, links, customer_pk, piece_pk, people, gear, pho
 
 def _refresh_customer_documents(connection, Customer, Equipment, people, kinds, phones):
     owned = {}
-    for owner, kind, brand, model, serial in Equipment.objects.filter(owner_id__in=set(people)).order_by(
-        "brand", "model", "pk"
-    ).values_list("owner_id", "kind_id", "brand", "model", "serial_number"):
-        owned.setdefault(owner, []).extend((kinds[kind], brand, model, serial))
+    for owner, kind, brand, model, serial in Equipment.objects.order_by("brand", "model", "pk").values_list(
+        "owner_id", "kind_id", "brand", "model", "serial_number"
+    ):
+        if owner in people:
+            owned.setdefault(owner, []).extend((kinds[kind], brand, model, serial))
     rows = (
         (search.document(*people[pk], *owned.get(pk, []), phones=phones.get(pk, [])), pk) for pk in sorted(people)
     )
