@@ -47,8 +47,8 @@ run: migrate ## Set up (venv, .env, database) and serve on http://ADDRESS (127.0
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(SITE_URL_FROM_ADDRESS) $(MANAGE) runserver $(ADDRESS)
 
-demo: migrate ## Fill the database with demo staff and DEMO_ITEMS items (prints the passwords)
-	$(SITE_URL_FROM_ADDRESS) $(MANAGE) seed_demo --items $(DEMO_ITEMS)
+demo: migrate ## Fill the database with demo staff and a dive shop of DEMO_ITEMS jobs, replacing the last demo (prints the passwords)
+	$(SITE_URL_FROM_ADDRESS) $(MANAGE) seed_demo --reset --items $(DEMO_ITEMS)
 
 # Production-like on this machine: DEBUG off, static files collected for WhiteNoise, gunicorn (gunicorn.conf.py).
 serve: migrate ## Serve as in production: DEBUG off, gunicorn, WhiteNoise, the task worker (http://ADDRESS)

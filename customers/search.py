@@ -63,7 +63,8 @@ def document(*parts: str | None, phones: Iterable[tuple[str, str | None]] = ()) 
 
 def query_terms(text: str) -> list[str]:
     """The terms a typed query is matched by: one digits term for a phone number, else its words."""
-    text = text.strip()
+    # A NUL ends the pattern on SQLite (every row would match); the site's middleware refuses it, code may not.
+    text = text.replace("\x00", "").strip()
     if not text:
         return []
     if _PHONE_LIKE.match(text):

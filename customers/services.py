@@ -176,7 +176,7 @@ def _describe(instance, field_name: str) -> str:
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
-        return _("yes") if value else _("no")
+        return _("Yes") if value else _("No")
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
@@ -323,7 +323,7 @@ def withdraw_consent(*, customer_pk: int, actor: AbstractUser | None = None, not
         customer=customer,
         actor=actor,
         kind=CustomerEvent.Kind.CONSENT,
-        changes={_label(Customer, "consent"): [_("yes"), _("no")]},
+        changes={_label(Customer, "consent"): [_("Yes"), _("No")]},
         note=note or _("No longer agrees to service messages."),
     )
     return customer
@@ -468,7 +468,7 @@ def merge_customers(*, source: Customer, target: Customer, actor: AbstractUser, 
     if source.consent and (not target.consent or source.consent_at < target.consent_at):
         # Consent given on either record holds, from the earliest time it was given.
         if not target.consent:
-            filled[_label(Customer, "consent")] = [_("no"), _("yes")]
+            filled[_label(Customer, "consent")] = [_("No"), _("Yes")]
         target.consent, target.consent_at, target.consent_method = True, source.consent_at, source.consent_method
     target.version += 1
     target.save()

@@ -55,8 +55,11 @@ def forget_notes(sender, customer, **kwargs):
     ServiceRecord.objects.filter(equipment__owner=customer).exclude(note="").update(note="")
 
 
-def fill_clocks_after_migrate(sender, **kwargs):
-    # Plans created by migrations, and pieces created in bulk by them, get their clocks at once.
+def fill_clocks_after_migrate(sender, plan=(), **kwargs):
+    # Plans created by migrations, and pieces created in bulk by them, get their clocks at once. Not after going
+    # backwards (`migrate core 0004`): the tables are then older than the models that would read them.
+    if any(backwards for _migration, backwards in plan or ()):
+        return
     services.fill_missing_clocks()
 
 

@@ -10,10 +10,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from core.models import ServiceEvent, ServiceItem, Status
 from core.services import record_event
-from customers.models import Customer, CustomerEvent
+from customers import services as customers
+from customers.models import Customer
 from notifications import channels, links, rendering
 from notifications.models import Event, Message, MessageTemplate, StatusLink
 from notifications.wording import status_words
@@ -298,19 +300,9 @@ def expire_status_links(*, item: ServiceItem) -> None:
 @transaction.atomic
 def unsubscribe(*, customer_id: int) -> Customer | None:
     """Turn the customer's consent off (from the link in a message) and record it in their history."""
-    customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
-    if customer is None or not customer.consent:
-        return customer
-    customer.consent = False
-    customer.version += 1  # a customer form opened before this is stale: it cannot turn consent back on
-    customer.save(update_fields=["consent", "version", "updated_at"])
-    CustomerEvent.objects.create(
-        customer=customer,
-        kind=CustomerEvent.Kind.CONSENT,
-        changes={"Agrees to service messages": ["Yes", "No"]},
-        note="Withdrawn with the unsubscribe link in a message.",
+    return customers.withdraw_consent(
+        customer_pk=customer_id, note=_("Withdrawn with the unsubscribe link in a message.")
     )
-    return customer
 
 
 @transaction.atomic

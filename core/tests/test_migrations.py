@@ -163,3 +163,21 @@ def test_0006_forward_and_back_on_production_shaped_data():
     assert counts() == forward
     assert {customer.name: customer.service_items.count() for customer in Customer.objects.all()} == per_customer
     assert set(ServiceItem.objects.search("555-0143").values_list("pk", flat=True)) >= rosa_jobs
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_core_0004_and_forward_again_work_as_commands():
+    """The backup path docs/customers.md gives: `manage.py migrate core 0004` (the plain fields back), then forward."""
+    from django.core.management import call_command
+
+    from core.tests.factories import ServiceItemFactory
+
+    job = ServiceItemFactory(customer_name="Rosa Reyes", customer_phone="(202) 555-0143")
+    call_command("migrate", "core", "0004", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT customer_name, customer_phone FROM core_serviceitem WHERE id = %s", [job.pk])
+        assert cursor.fetchone() == ("Rosa Reyes", "(202) 555-0143")
+    call_command("migrate", verbosity=0)
+    job = ServiceItem.objects.select_related("customer").get(pk=job.pk)
+    assert job.customer.name == "Rosa Reyes"
+    assert list(ServiceItem.objects.search("202 555 0143")) == [job]
