@@ -1,17 +1,16 @@
 """Writes to the logbook. Each one is atomic and leaves an entry in the item's timeline."""
 
-import datetime
 import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import signals
 from core.models import ServiceEvent, ServiceItem, Status
 from customers import services as customers
+from service_center.history import describe, label
 
 
 class LogbookError(Exception):
@@ -25,25 +24,6 @@ class StaleEdit(LogbookError):
         self.current = current
         self.changes = changes  # {field label: [what the form saw, what is saved now]}
         super().__init__(_("Someone else saved this item after you opened the form. Your changes were not saved."))
-
-
-def _describe(item: ServiceItem, field_name: str) -> str:
-    """What a person should read for one field's value."""
-    field = item._meta.get_field(field_name)
-    value = getattr(item, field_name)
-    if value is None or value == "":
-        return ""
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _label(item: ServiceItem, field_name: str) -> str:
-    return str(item._meta.get_field(field_name).verbose_name).capitalize()
 
 
 def _lock(item_pk: int) -> ServiceItem:
@@ -64,11 +44,11 @@ def _save_with_history(
     """Set `values` on the locked item and, if anything really changed, save it and record old -> new."""
     changes = {}
     for name, value in values.items():
-        before = _describe(item, name)
+        before = describe(item, name)
         setattr(item, name, value)
-        after = _describe(item, name)
+        after = describe(item, name)
         if before != after:
-            changes[_label(item, name)] = [before, after]
+            changes[label(item, name)] = [before, after]
     if not changes:
         return
     item.version += 1
@@ -170,9 +150,9 @@ def _changes_since(current: ServiceItem, data: dict) -> dict[str, list[str]]:
     submitted = ServiceItem(**data)
     differences = {}
     for name in data:
-        mine, saved = _describe(submitted, name), _describe(current, name)
+        mine, saved = describe(submitted, name), describe(current, name)
         if mine != saved:
-            differences[_label(current, name)] = [mine, saved]
+            differences[label(current, name)] = [mine, saved]
     return differences
 
 

@@ -18,6 +18,7 @@ from customers.models import (
     EquipmentType,
     Ownership,
 )
+from service_center.history import describe, label
 
 
 class CustomerError(Exception):
@@ -163,35 +164,16 @@ class PhoneTaken(CustomerError):
         super().__init__(_("The number %(phone)s is taken by another customer.") % {"phone": as_typed})
 
 
-def _label(model, field_name: str) -> str:
-    return str(model._meta.get_field(field_name).verbose_name).capitalize()
-
-
-def _describe(instance, field_name: str) -> str:
-    """What a person reads for one field's value (a choice's label, a date as ISO)."""
-    field = instance._meta.get_field(field_name)
-    value = getattr(instance, field_name)
-    if value is None or value == "":
-        return ""
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
 def _phones_text(customer: Customer) -> str:
     return ", ".join(phone.as_typed for phone in customer.phones.all())
 
 
 def _customer_snapshot(customer: Customer, *, phones: str | None = None) -> dict[str, str]:
     """{label: value} of everything an edit may change, for the history entry and a stale form's report."""
-    snapshot = {_label(Customer, name): _describe(customer, name) for name in DETAIL_FIELDS}
+    snapshot = {label(Customer, name): describe(customer, name) for name in DETAIL_FIELDS}
     snapshot[str(_("Phones"))] = _phones_text(customer) if phones is None else phones
-    snapshot[_label(Customer, "consent")] = _describe(customer, "consent")
-    snapshot[str(_("Consent given by"))] = _describe(customer, "consent_method")
+    snapshot[label(Customer, "consent")] = describe(customer, "consent")
+    snapshot[str(_("Consent given by"))] = describe(customer, "consent_method")
     return snapshot
 
 
@@ -323,7 +305,7 @@ def withdraw_consent(*, customer_pk: int, actor: AbstractUser | None = None, not
         customer=customer,
         actor=actor,
         kind=CustomerEvent.Kind.CONSENT,
-        changes={_label(Customer, "consent"): [_("Yes"), _("No")]},
+        changes={label(Customer, "consent"): [_("Yes"), _("No")]},
         note=note or _("No longer agrees to service messages."),
     )
     return customer
@@ -377,7 +359,7 @@ def add_equipment(*, owner: Customer, data: dict, actor: AbstractUser) -> Equipm
 def update_equipment(*, piece_pk: int, data: dict, actor: AbstractUser) -> Equipment:
     """Save a piece's details; the owner's history says what changed."""
     piece = Equipment.objects.select_for_update().select_related("kind", "owner").get(pk=piece_pk)
-    before = {_label(Equipment, name): _describe(piece, name) for name in EQUIPMENT_FIELDS}
+    before = {label(Equipment, name): describe(piece, name) for name in EQUIPMENT_FIELDS}
     for name in EQUIPMENT_FIELDS:
         setattr(piece, name, data[name].strip() if isinstance(data[name], str) else data[name])
     try:
@@ -388,7 +370,7 @@ def update_equipment(*, piece_pk: int, data: dict, actor: AbstractUser) -> Equip
         if taken is None:
             raise
         raise SerialTaken(taken) from error
-    changes = _differences(before, {_label(Equipment, name): _describe(piece, name) for name in EQUIPMENT_FIELDS})
+    changes = _differences(before, {label(Equipment, name): describe(piece, name) for name in EQUIPMENT_FIELDS})
     if changes:
         CustomerEvent.objects.create(
             customer=piece.owner,
@@ -459,16 +441,16 @@ def merge_customers(*, source: Customer, target: Customer, actor: AbstractUser, 
         mine, theirs = getattr(target, name), getattr(source, name)
         if theirs and not mine:
             setattr(target, name, theirs)
-            filled[_label(Customer, name)] = ["", theirs]
+            filled[label(Customer, name)] = ["", theirs]
         elif theirs and theirs != mine and name == "notes":
             # Both have notes: the merged record keeps both (the field's length permitting).
             limit = Customer._meta.get_field("notes").max_length
             target.notes = f"{mine}\n\n{theirs}"[:limit]
-            filled[_label(Customer, name)] = [mine, target.notes]
+            filled[label(Customer, name)] = [mine, target.notes]
     if source.consent and (not target.consent or source.consent_at < target.consent_at):
         # Consent given on either record holds, from the earliest time it was given.
         if not target.consent:
-            filled[_label(Customer, "consent")] = [_("No"), _("Yes")]
+            filled[label(Customer, "consent")] = [_("No"), _("Yes")]
         target.consent, target.consent_at, target.consent_method = True, source.consent_at, source.consent_method
     target.version += 1
     target.save()
