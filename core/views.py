@@ -277,11 +277,7 @@ class ItemUpdateView(ItemPermissionMixin, InvalidFormStatusMixin, FormView):
                 item_pk=self.item.pk, data=data, expected_version=form.cleaned_data["version"], actor=self.request.user
             )
         except services.StaleEdit as stale:
-            form.data = form.data.copy()
-            form.data["version"] = stale.current.version
-            response = self.render_to_response(self.get_context_data(form=form, stale=stale))
-            response.status_code = HTTPStatus.CONFLICT
-            return response
+            return self.form_stale(form, stale)
         except services.LogbookError as error:
             messages.error(self.request, str(error))
             return redirect(self.item)

@@ -175,11 +175,7 @@ class CustomerUpdateView(CustomerMixin, CustomerFormMixin, FormView):
                 actor=self.request.user,
             )
         except services.StaleEdit as stale:
-            form.data = form.data.copy()
-            form.data["version"] = stale.current.version
-            response = self.render_to_response(self.get_context_data(form=form, stale=stale))
-            response.status_code = HTTPStatus.CONFLICT
-            return response
+            return self.form_stale(form, stale)
         except services.PhoneTaken as error:
             return self.taken(form, error)
         except services.CustomerError as error:

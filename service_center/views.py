@@ -83,3 +83,12 @@ class InvalidFormStatusMixin:
         response = super().form_invalid(form)
         response.status_code = HTTPStatus.BAD_REQUEST
         return response
+
+    def form_stale(self, form, stale):
+        """409: someone saved the record after this form was opened. The form comes back with the user's input,
+        `stale` (what differs) and the saved version, so that saving again is a deliberate choice."""
+        form.data = form.data.copy()
+        form.data["version"] = stale.current.version
+        response = self.render_to_response(self.get_context_data(form=form, stale=stale))
+        response.status_code = HTTPStatus.CONFLICT
+        return response
