@@ -15,3 +15,6 @@ customers_merging = Signal()
 # A customer asked to be forgotten and was anonymised: remove your copies of their personal data (names,
 # addresses, message bodies), keep what the law or the jobs' technical history needs. Arguments: customer, actor.
 customer_erased = Signal()
+# Pieces were created in bulk, without save() (seed_demo, an import): apps that keep rows per piece (maintenance's
+# clocks) fill them in now. No arguments.
+equipment_created_in_bulk = Signal()

@@ -6,7 +6,7 @@ from django.dispatch import receiver
 from core.models import ServiceItem, Status
 from core.signals import status_changed
 from customers.models import Equipment
-from customers.signals import customer_erased, customers_merging
+from customers.signals import customer_erased, customers_merging, equipment_created_in_bulk
 from maintenance import services
 from maintenance.models import Reminder, ServiceClock, ServiceRecord
 from service_center.tasks import enqueue_on_commit
@@ -60,6 +60,11 @@ def fill_clocks_after_migrate(sender, plan=(), **kwargs):
     # backwards (`migrate core 0004`): the tables are then older than the models that would read them.
     if any(backwards for _migration, backwards in plan or ()):
         return
+    services.fill_missing_clocks()
+
+
+@receiver(equipment_created_in_bulk)
+def fill_clocks_of_pieces_made_in_bulk(sender, **kwargs):
     services.fill_missing_clocks()
 
 

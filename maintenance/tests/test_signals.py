@@ -1,10 +1,12 @@
 """What the clocks do when customers are merged or erased, and when managers edit plans in the admin."""
 
 import datetime
+import io
 
 import pytest
 from django.db.models import ProtectedError
 
+from customers.models import Equipment
 from customers.signals import customer_erased, customers_merging
 from customers.tests.factories import CustomerFactory
 from maintenance import services
@@ -82,3 +84,15 @@ def test_a_manager_edits_a_plan_in_the_admin_and_every_piece_follows(
     assert clock_of(regulator, "Annual service").next_due_on == datetime.date(2028, 1, 31)
     bad = client.post(f"/admin/maintenance/serviceclock/{clock.pk}/change/", {**data, "interval_months": "0"})
     assert bad.status_code == 200 and "greater than or equal to 1" in bad.text
+
+
+def test_pieces_made_in_bulk_by_the_demo_get_their_clocks(settings):
+    from django.core.management import call_command
+
+    from maintenance.models import EquipmentClock
+
+    settings.DEBUG = True
+    call_command("seed_demo", items=40, stdout=io.StringIO())
+    regulators = Equipment.objects.filter(kind__name="Regulator")
+    assert regulators.exists()
+    assert EquipmentClock.objects.filter(equipment__in=regulators).count() >= regulators.count()

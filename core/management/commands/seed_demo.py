@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from core.models import TRANSITIONS, LogbookRevision, Priority, ServiceEvent, ServiceItem, Status
 from customers import search
+from customers import signals as customers_signals
 from customers.models import (
     ConsentMethod,
     ContactChannel,
@@ -179,6 +180,7 @@ class Command(BaseCommand):
                 shop.create_batch(done, size)
             done += size
             self.stdout.write(f"  {done:,} / {items:,} items")
+        customers_signals.equipment_created_in_bulk.send(sender=type(self))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Done: {items:,} items for {shop.customer_count:,} customers. "
