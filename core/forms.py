@@ -158,7 +158,10 @@ class TakeInForm(ServiceItemForm):
                 self.add_error("phone", _("A new customer needs a phone number or an email address."))
         if cleaned.get("equipment") is None and not self.has_error("equipment"):
             if not cleaned.get("kind"):
-                self.add_error("kind", _("Pick one of the customer’s pieces, or the type of a new one."))
+                if customer is None:
+                    self.add_error("kind", _("Pick the new piece’s type."))
+                else:
+                    self.add_error("kind", _("Pick one of the customer’s pieces, or the type of a new one."))
             if not cleaned.get("brand"):
                 self.add_error("brand", _("Type the new piece’s brand."))
         return cleaned

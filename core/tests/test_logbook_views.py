@@ -198,7 +198,7 @@ def test_submitting_the_take_in_form_twice_creates_one_item(desk_client):
         ("phone", "call me", "doesn’t read as a phone number"),
         ("phone", "1" * 41, "at most 40 characters"),
         ("email", "rosa@", "There must be something after the @-sign."),
-        ("kind", "", "the type of a new one"),
+        ("kind", "", "Pick the new piece’s type."),
         ("kind", "999999", "Select a valid choice"),
         ("brand", "", "Type the new piece’s brand"),
         ("brand", "B" * 61, "at most 60 characters"),
