@@ -352,7 +352,15 @@ class JobClocksView(PermissionRequiredMixin, View):
 
 
 def gear_page(request, token):
-    """The piece's public page from its sticker: what it is and when its service is due. Nothing about anyone."""
+    """The piece's public page from its sticker: what it is and when its service is due. Nothing about anyone.
+    Its answers, the 429 of a visitor trying too many included, are kept out of search engines and referrers."""
+    response = _gear_page(request, token)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _gear_page(request, token):
     if refused := refuse_if_throttled(request, (GEAR_PAGE_THROTTLE, client_ip(request)), count=True):
         return refused
     page = GearPage.from_token(token)
@@ -361,11 +369,8 @@ def gear_page(request, token):
     if request.user.has_perm("maintenance.view_equipmentclock"):
         return redirect("maintenance:piece-clocks", pk=page.equipment_id)
     clocks = EquipmentClock.objects.in_force().filter(equipment_id=page.equipment_id).select_related("clock")
-    response = render(
+    return render(
         request,
         "maintenance/gear_page.html",
         {"piece": page.equipment, "clocks": clocks, "today": services.today(), "shop_contact": settings.SHOP_CONTACT},
     )
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
-    return response

@@ -284,6 +284,8 @@ def test_the_gear_page_is_rate_limited_per_client_address(client, settings, fron
     response = client.get(page.get_absolute_url())
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert int(response["Retry-After"]) > 0
+    # Like the page itself: kept out of search engines, and no address of it sent on.
+    assert (response["X-Robots-Tag"], response["Referrer-Policy"]) == ("noindex, nofollow", "no-referrer")
 
 
 def test_staff_who_scan_a_sticker_land_on_the_pieces_clocks(desk_client, front_desk):
