@@ -5,7 +5,14 @@ from customers.models import Customer, CustomerPhone, Equipment, EquipmentType, 
 
 class CustomerFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("name")
-    email = factory.LazyAttribute(lambda customer: f"{customer.name.split()[0].lower()}@example.com")
+    # "rosa@example.com" for Rosa Reyes; a name Faker starts with a title ("Mr. Steven Padilla") gets a plain one.
+    email = factory.LazyAttributeSequence(
+        lambda customer, n: (
+            f"{first.lower()}@example.com"
+            if (first := customer.name.split()[0]).isalpha()
+            else f"customer{n}@example.com"
+        )
+    )
 
     class Meta:
         model = Customer
