@@ -1,13 +1,15 @@
 """The shop's customers and the equipment they bring in: one record each, reused at every visit."""
 
 import functools
+import re
 
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import Case, Q, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Lower, Upper
+from django.db.models.functions import Lower, StrIndex, Upper
+from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +33,8 @@ class ConsentMethod(models.TextChoices):
 
 # Terms shorter than this have no trigram: no index serves them.
 TRIGRAM = 3
+# pg_trgm makes trigrams of runs of letters and digits only: "a%b" has none.
+_TRIGRAM_WORD = re.compile(r"[^\W_]{3}")
 _GLOB_SPECIAL = str.maketrans({"*": "[*]", "?": "[?]", "[": "[[]"})
 
 
@@ -44,6 +48,10 @@ def indexed_contains(term: str, *, fts_table: str) -> Q:
     sensitivity changes nothing), unless more than BOUND rows have the term: then LIKE on the rows, which SQLite
     answers walking the sort's index until a page is full instead of listing every row that has it first.
     A term shorter than a trigram is matched with LIKE on the rows."""
+    if connection.vendor == "postgresql" and not _TRIGRAM_WORD.search(term):
+        # position(), not LIKE: the trigram index cannot help (it would read all of itself), the walk of the sort's
+        # index with this as a filter stops when a page is full.
+        return Q(GreaterThan(StrIndex("search_document", Value(term)), 0))
     if connection.vendor != "sqlite" or len(term) < TRIGRAM:
         return Q(search_document__contains=term)
     pattern = f"*{term.translate(_GLOB_SPECIAL)}*"
