@@ -53,7 +53,8 @@ def index_scans_only(using):
     if connection.vendor != "postgresql":
         yield
         return
-    with transaction.atomic(using=using), connection.cursor() as cursor:
+    # No savepoint: nothing here writes, and the setting is put back before the block ends.
+    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
         before = cursor.fetchone()[0]
         try:
