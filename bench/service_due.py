@@ -15,6 +15,7 @@ from django.test import Client
 from django.test.utils import setup_test_environment
 
 from accounts.models import User
+from customers import search
 from customers.models import Customer, Equipment, EquipmentType
 from maintenance import services
 from maintenance.models import EquipmentClock
@@ -26,11 +27,19 @@ kinds = {k.name: k for k in EquipmentType.objects.all()}
 names = ["Regulator", "BCD", "Cylinder", "Dive computer", "Drysuit", "Wetsuit"]
 today = datetime.date.today()
 t = time.perf_counter()
+
+
+def gear(i):
+    """Customer i's two pieces as their search document lists them (Customer.build_search_document)."""
+    return [part for n in (2 * i, 2 * i + 1) for part in (names[n % 6], "Apeks", "XTX50", f"S{n:07d}")]
+
+
 Customer.objects.bulk_create(
     [
         Customer(
             name=f"Diver {i}",
             email=f"d{i}@example.com",
+            search_document=search.document(f"Diver {i}", f"d{i}@example.com", *gear(i)),
             consent=i % 10 != 0,
             consent_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC) if i % 10 else None,
         )

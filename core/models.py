@@ -1,14 +1,16 @@
+import contextlib
 import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.db import connections, models, transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers import search
+from customers.models import indexed_contains
 
 
 class Status(models.TextChoices):
@@ -43,6 +45,24 @@ class Priority(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
+@contextlib.contextmanager
+def index_scans_only(using):
+    """On PostgreSQL, no sequential scan for the queries inside: for a LIMIT it expects to reach soon, the
+    planner would read the table from its start, and all of it when its guess of how many rows match is wrong."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    # No savepoint: nothing here writes, and the setting is put back before the block ends.
+    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
+        before = cursor.fetchone()[0]
+        try:
+            yield
+        finally:
+            cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [before])
+
+
 def technicians():
     """Active users who may be assigned items to repair (the Technicians group grants it)."""
     return get_user_model().objects.with_perm("core.repair_serviceitem", include_superusers=False).order_by("username")
@@ -60,24 +80,56 @@ class ServiceItemQuerySet(models.QuerySet):
         )
 
     def status_counts(self):
-        """{status: number of items}, for every status, in one query."""
+        """{status: number of items}, for every status, in one query: read from the counters the database keeps
+        (StatusCount) for all items, counted for a narrowed queryset (see bounded_status_counts for a page)."""
+        if not self.query.where:
+            return StatusCount.as_dict()
         counts = dict.fromkeys(Status.values, 0)
         counts.update(self.order_by().values_list("status").annotate(n=Count("id")))
         return counts
 
+    def bounded(self, bound=1000):
+        """[(pk, status)] of at most bound + 1 items, in no particular order, read from an index: cheap whatever
+        the size of the logbook, and all of them when there are `bound` or fewer."""
+        with index_scans_only(self.db):
+            return list(self.order_by().values_list("pk", "status")[: bound + 1])
+
+    def bounded_status_counts(self, bound=1000):
+        """({status: number of items}, [pk] or None): the counts and the items when `bound` or fewer match; when
+        more match, (the counts of a sample, not to be shown, and None)."""
+        found = self.bounded(bound)
+        counts = dict.fromkeys(Status.values, 0)
+        for _pk, status in found:
+            counts[status] += 1
+        return counts, [pk for pk, _status in found] if len(found) <= bound else None
+
+    def bounded_count(self, bound=1000):
+        """The number of items, or None when more than `bound`."""
+        count = len(self.bounded(bound))
+        return count if count <= bound else None
+
     def search(self, text):
         """Jobs found by control number, any part of the customer's name, a phone number in any formatting or in
-        part, email, the equipment's serial number, brand, model or type, and words of the fault."""
+        part, email, the equipment's serial number, brand, model or type, and words of the fault.
+
+        Every term must be in the job's search document. The database answers from an index for terms of three
+        characters or more: on PostgreSQL `LIKE '%term%'` is served by a pg_trgm GIN index; on SQLite by the FTS5
+        trigram table (migration 0009). Shorter terms are matched with LIKE on the rows the others leave (alone,
+        they read the logbook newest first until a page is full, and their counts are bounded)."""
         terms = search.query_terms(text)
         if not terms:
             return self
         condition = Q()
         for term in terms:
-            condition &= Q(search_document__contains=term)
+            condition &= indexed_contains(term, fts_table=FTS_TABLE)
         number = ServiceItem.number_from_control_number(text)
         if number is not None:
             condition |= Q(pk=number)
         return self.filter(condition)
+
+
+# The FTS5 trigram table that serves the search on SQLite (core migration 0009).
+FTS_TABLE = "core_serviceitem_fts"
 
 
 class ServiceItem(models.Model):
@@ -287,6 +339,30 @@ class ServiceEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class StatusCount(models.Model):
+    """How many jobs have a status: the logbook's tabs and page count without counting millions of rows.
+
+    Kept by the database itself (triggers on core_serviceitem, migration 0008), so that every write counts:
+    saves, queryset updates, bulk inserts and raw SQL alike. A status no job ever had has no row.
+    """
+
+    status = models.CharField(primary_key=True, max_length=20)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("status count")
+
+    def __str__(self):
+        return f"{self.status}: {self.count}"
+
+    @classmethod
+    def as_dict(cls):
+        """{status: jobs} for every status (0 for those without a row)."""
+        counts = dict.fromkeys(Status.values, 0)
+        counts.update(cls.objects.values_list("status", "count"))
+        return counts
 
 
 class LogbookRevision(models.Model):

@@ -1,3 +1,4 @@
+import collections.abc
 import csv
 import hashlib
 import itertools
@@ -7,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.cache import cache
-from django.core.paginator import InvalidPage, Paginator
+from django.core.paginator import EmptyPage, InvalidPage, PageNotAnInteger
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -60,19 +61,114 @@ class IndexView(View):
         return {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308 (our own rendered templates)
 
     def logbook_context(self, request, form):
-        paginator = Paginator(form.filter(ServiceItem.objects.for_logbook()), settings.LOGBOOK_PAGE_SIZE)
+        """Rows, counts and pages at a cost that does not grow with the logbook: the counts of the whole logbook
+        (and of a status tab) come from the counters the database keeps; any other filter or a search counts at
+        most BOUND + 1 items and says "more than" beyond; a page in the older half is read from the other end."""
+        data = form.cleaned_data
+        status = data.get("status") or ""
+        narrowed = any(data.get(name) for name in ("q", "technician", "received_from", "received_to"))
+        listed = form.filter(ServiceItem.objects.all())
+        found = None
+        if narrowed:
+            counts, found = form.filter(ServiceItem.objects.all(), by_status=False).bounded_status_counts(BOUND)
+            if found is not None:  # all of them: the page is sorted from these, not searched for again
+                total = counts[status] if status else len(found)
+                order = form.SORTS[data.get("sort") or "-received"]
+                listed = ServiceItem.objects.filter(pk__in=found).order_by(*order)
+                if status:
+                    listed = listed.filter(status=status)
+            else:
+                total = listed.bounded_count(BOUND) if status else None
+                counts = dict.fromkeys(counts)  # a sample's numbers: none shown
+        else:
+            counts = ServiceItem.objects.status_counts()
+            total = counts[status] if status else sum(counts.values())
+        paginator = LogbookPaginator(listed, settings.LOGBOOK_PAGE_SIZE, total)
         try:
             page = paginator.page(request.GET.get("page", 1))
         except InvalidPage as error:
             raise Http404(_("There is no such page of the logbook.")) from error
-        counts = form.filter(ServiceItem.objects.all(), by_status=False).status_counts()
         return {
             "page_obj": page,
             "paginator": paginator,
             "object_list": page.object_list,
             "status_counts": [(status, counts[status.value]) for status in Status],
-            "current_status": request.GET.get("status", ""),
+            "current_status": status,
+            "count_bound": BOUND,
         }
+
+
+# Beyond this many items a filtered or searched logbook says "more than 1,000" instead of counting them all.
+BOUND = 1000
+
+
+class LogbookPaginator:
+    """Django's Paginator for the logbook, without COUNT(*) and without walking a long OFFSET.
+
+    `count` is given (from the counters, or a bounded count) or None when more than BOUND match: then the number
+    of pages is unknown, a page exists when it has rows, and the links go to the next and previous pages only.
+    Rows are read as ids first (an index-only walk of the sort's index), then the 25 rows themselves; a page in
+    the older half of a known count is read from the other end, in reverse order, so that the last page costs
+    what the first does.
+    """
+
+    def __init__(self, queryset, per_page, count):
+        self.queryset, self.per_page, self.count = queryset, per_page, count
+        self.bounded = count is None
+        self.num_pages = None if count is None else max(1, -(-count // per_page))
+
+    def validate_number(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError) as error:
+            raise PageNotAnInteger(_("That page number is not an integer")) from error
+        if number < 1 or (self.num_pages is not None and number > self.num_pages):
+            raise EmptyPage(_("That page contains no results"))
+        return number
+
+    def page(self, number):
+        number = self.validate_number(number)
+        offset = (number - 1) * self.per_page
+        if self.count is not None and offset > self.count // 2:
+            size = min(self.per_page, self.count - offset)
+            start = self.count - offset - size
+            ids = list(self.queryset.reverse().values_list("pk", flat=True)[start : start + size])[::-1]
+            more = number < self.num_pages
+        else:
+            ids = list(self.queryset.values_list("pk", flat=True)[offset : offset + self.per_page + 1])
+            more, ids = len(ids) > self.per_page, ids[: self.per_page]
+            if not ids and number > 1:
+                raise EmptyPage(_("That page contains no results"))
+        rows = ServiceItem.objects.for_logbook().in_bulk(ids)
+        return LogbookPage([rows[pk] for pk in ids if pk in rows], number, self, more)
+
+
+class LogbookPage(collections.abc.Sequence):
+    """One page of the logbook, as templates use Django's Page."""
+
+    def __init__(self, object_list, number, paginator, more):
+        self.object_list, self.number, self.paginator, self.more = object_list, number, paginator, more
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def __getitem__(self, index):
+        return self.object_list[index]
+
+    def has_next(self):
+        return self.more
+
+    def has_previous(self):
+        return self.number > 1
+
+    def has_other_pages(self):
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1
 
 
 class ItemPermissionMixin(PermissionRequiredMixin):

@@ -1,10 +1,15 @@
 """The shop's customers and the equipment they bring in: one record each, reused at every visit."""
 
+import functools
+import re
+
 from django.apps import apps
 from django.conf import settings
-from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower, Upper
+from django.db import connection, models
+from django.db.models import Case, Q, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower, StrIndex, Upper
+from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,21 +31,82 @@ class ConsentMethod(models.TextChoices):
     FORM = "form", _("Signed form")
 
 
+# Terms shorter than this have no trigram: no index serves them.
+TRIGRAM = 3
+# pg_trgm makes trigrams of runs of letters and digits only: "a%b" has none.
+_TRIGRAM_WORD = re.compile(r"[^\W_]{3}")
+_GLOB_SPECIAL = str.maketrans({"*": "[*]", "?": "[?]", "[": "[[]"})
+
+
+def indexed_contains(term: str, *, fts_table: str) -> Q:
+    """`search_document` contains `term` (a normalised query term), in the form this database answers from an index.
+
+    PostgreSQL: `contains` is LIKE '%term%' (with % and _ escaped), which the pg_trgm GIN index on the column serves
+    (or, for a term that many rows have, the planner walks the sort's index and stops when a page is full).
+    SQLite: the rows of the FTS5 trigram table `fts_table` (external content, rowid = pk) whose text GLOBs
+    '*term*' (GLOB, not LIKE: FTS5 takes no ESCAPE clause; documents and terms are both lowercase, so GLOB's case
+    sensitivity changes nothing), unless more than BOUND rows have the term: then LIKE on the rows, which SQLite
+    answers walking the sort's index until a page is full instead of listing every row that has it first.
+    A term shorter than a trigram is matched with LIKE on the rows."""
+    if connection.vendor == "postgresql" and not _TRIGRAM_WORD.search(term):
+        # position(), not LIKE: the trigram index cannot help (it would read all of itself), the walk of the sort's
+        # index with this as a filter stops when a page is full.
+        return Q(GreaterThan(StrIndex("search_document", Value(term)), 0))
+    if connection.vendor != "sqlite" or len(term) < TRIGRAM:
+        return Q(search_document__contains=term)
+    pattern = f"*{term.translate(_GLOB_SPECIAL)}*"
+    if _common_in(fts_table, pattern):
+        return Q(search_document__contains=term)
+    # The table name is ours (a constant), never the user's; the pattern travels as a parameter.
+    rows = RawSQL(f"SELECT rowid FROM {fts_table} WHERE search_document GLOB %s", [pattern])  # noqa: S608, S611
+    return Q(pk__in=rows)
+
+
+# More rows than this with a term: the term is common (see indexed_contains).
+BOUND = 1000
+
+
+@functools.lru_cache(maxsize=4096)
+def _common_in(fts_table: str, pattern: str) -> bool:
+    """Whether more than BOUND rows of the FTS table match (FTS5 stops at the LIMIT: a few milliseconds). Only
+    the plan depends on it, never the result, so a remembered answer that has gone stale costs time, not truth."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT rowid FROM {fts_table} WHERE search_document GLOB %s LIMIT %s)",  # noqa: S608
+            [pattern, BOUND + 1],
+        )
+        return cursor.fetchone()[0] > BOUND
+
+
 class CustomerQuerySet(models.QuerySet):
     def search(self, text: str):
         """Customers found by any part of a name, a phone number in any formatting, an email, or their gear's
-        serial number, brand, model or type; or by a job of theirs (control number, fault words)."""
+        serial number, brand, model or type; or by a job of theirs (control number, fault words).
+
+        Answered from the search indexes (see indexed_contains); customers whose phone number or name starts
+        with the query come first, then by name."""
         terms = search.query_terms(text)
         if not terms:
             return self
         own = Q()
         jobs = Q()
         for term in terms:
-            own &= Q(search_document__contains=term)
-            jobs &= Q(search_document__contains=term)
+            own &= indexed_contains(term, fts_table=FTS_TABLE)
+            jobs &= indexed_contains(term, fts_table="core_serviceitem_fts")
         # The jobs are the logbook's (core's) model, named here rather than imported: core builds on customers.
         job_customers = apps.get_model("core", "ServiceItem").objects.filter(jobs).values("customer_id")
-        return self.filter(own | Q(pk__in=job_customers))
+        first = terms[0]
+        exact = (
+            Q(name__istartswith=first)
+            | Q(search_document__startswith=first)
+            | Q(search_document__contains=f" {first}")
+        )
+        ranked = Case(When(exact, then=Value(0)), default=Value(1), output_field=models.IntegerField())
+        return self.filter(own | Q(pk__in=job_customers)).alias(rank=ranked).order_by("rank", "name", "id")
+
+
+# The FTS5 trigram table that serves customers' search on SQLite (migration 0004).
+FTS_TABLE = "customers_customer_fts"
 
 
 class Customer(models.Model):
