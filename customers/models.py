@@ -84,7 +84,7 @@ class CustomerQuerySet(models.QuerySet):
         serial number, brand, model or type; or by a job of theirs (control number, fault words).
 
         Answered from the search indexes (see indexed_contains); customers whose phone number or name starts
-        with the query come first, then by name."""
+        with the query come first, then those with a word (a surname, a number) that does, then by name."""
         terms = search.query_terms(text)
         if not terms:
             return self
@@ -96,12 +96,13 @@ class CustomerQuerySet(models.QuerySet):
         # The jobs are the logbook's (core's) model, named here rather than imported: core builds on customers.
         job_customers = apps.get_model("core", "ServiceItem").objects.filter(jobs).values("customer_id")
         first = terms[0]
-        exact = (
-            Q(name__istartswith=first)
-            | Q(search_document__startswith=first)
-            | Q(search_document__contains=f" {first}")
+        word_start = Q(search_document__startswith=first) | Q(search_document__contains=f" {first}")
+        ranked = Case(
+            When(name__istartswith=first, then=Value(0)),  # "peter": Peter Brown
+            When(word_start, then=Value(1)),  # then Anna Petersen, and numbers that start so
+            default=Value(2),
+            output_field=models.IntegerField(),
         )
-        ranked = Case(When(exact, then=Value(0)), default=Value(1), output_field=models.IntegerField())
         return self.filter(own | Q(pk__in=job_customers)).alias(rank=ranked).order_by("rank", "name", "id")
 
 
