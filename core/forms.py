@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import ServiceItem, Status, technicians
 from customers import search
 from customers.models import Customer, Equipment, EquipmentType
-from service_center.forms import BootstrapFormMixin, clean_email_address, validate_calendar_range
+from service_center.forms import BootstrapFormMixin, clean_email_address, validate_calendar_range, visible_text
 
 # The job's own fields; who brought it and what it is are the customer's and the equipment's records.
 ITEM_FIELDS = [
@@ -135,6 +135,18 @@ class TakeInForm(ServiceItemForm):
         job = customer.service_items.order_by("-received_at", "-id").values_list("equipment_id", flat=True).first()
         return job or customer.equipment.order_by("-created_at", "-id").values_list("pk", flat=True).first()
 
+    def clean_name(self):
+        return visible_text(self.cleaned_data["name"])
+
+    def clean_brand(self):
+        return visible_text(self.cleaned_data["brand"])
+
+    def clean_model(self):
+        return visible_text(self.cleaned_data["model"])
+
+    def clean_serial_number(self):
+        return visible_text(self.cleaned_data["serial_number"])
+
     def clean_email(self):
         email = self.cleaned_data["email"]
         return clean_email_address(email) if email else ""
@@ -156,6 +168,8 @@ class TakeInForm(ServiceItemForm):
                 self.add_error("name", _("Pick a customer above, or type the new customer’s name."))
             if not cleaned.get("phone") and not cleaned.get("email") and not self.has_error("phone"):
                 self.add_error("phone", _("A new customer needs a phone number or an email address."))
+        if cleaned.get("equipment") is None and cleaned.get("serial_number") and cleaned.get("brand"):
+            self.use_known_piece(cleaned, customer)
         if cleaned.get("equipment") is None and not self.has_error("equipment"):
             if not cleaned.get("kind"):
                 if customer is None:
@@ -165,6 +179,28 @@ class TakeInForm(ServiceItemForm):
             if not cleaned.get("brand"):
                 self.add_error("brand", _("Type the new piece’s brand."))
         return cleaned
+
+    def use_known_piece(self, cleaned, customer):
+        """A "new" piece whose brand and serial number the shop knows: the customer's own is used; another
+        customer's is refused (a piece changes hands on its page, deliberately, never as a side effect)."""
+        piece = (
+            Equipment.objects.select_related("owner")
+            .filter(brand__iexact=cleaned["brand"], serial_number__iexact=cleaned["serial_number"])
+            .first()
+        )
+        if piece is None:
+            return
+        if customer is not None and piece.owner_id == customer.pk:
+            cleaned["equipment"] = piece
+            return
+        self.add_error(
+            "serial_number",
+            _(
+                "The shop knows this %(brand)s %(serial)s as %(owner)s’s. If it was sold, move it to its new owner "
+                "on the customer’s page (Sold…) first."
+            )
+            % {"brand": piece.brand, "serial": piece.serial_number, "owner": piece.owner.name},
+        )
 
     def new_customer(self):
         return {name: self.cleaned_data[name] for name in self.NEW_CUSTOMER_FIELDS}

@@ -24,6 +24,7 @@ from django.views.generic import DetailView, FormView
 from core import services
 from core.forms import ITEM_FIELDS, AssignForm, EditForm, LogbookFilterForm, NoteForm, StatusForm, TakeInForm
 from core.models import LogbookRevision, Priority, ServiceItem, Status
+from customers import services as customers
 from customers.models import Customer, CustomerPhone
 from service_center.downloads import Echo, spreadsheet_safe
 from service_center.views import InvalidFormStatusMixin
@@ -225,13 +226,26 @@ class ItemCreateView(ItemPermissionMixin, InvalidFormStatusMixin, FormView):
             item.customer = customer
         if piece is not None:
             item.equipment = piece
-        item, created = services.take_in(
-            item=item,
-            received_by=self.request.user,
-            intake_token=form.cleaned_data["intake_token"],
-            new_customer=None if customer is not None else form.new_customer(),
-            new_piece=None if piece is not None else form.new_piece(),
-        )
+        known = customers.find_customer_by_phone(form.cleaned_data["phone"]) if customer is None else None
+        try:
+            item, created = services.take_in(
+                item=item,
+                received_by=self.request.user,
+                intake_token=form.cleaned_data["intake_token"],
+                new_customer=None if customer is not None else form.new_customer(),
+                new_piece=None if piece is not None else form.new_piece(),
+            )
+        except customers.CustomerError as error:  # a piece registered by another customer a moment ago
+            form.add_error(None, str(error))
+            response = self.form_invalid(form)
+            response.status_code = HTTPStatus.CONFLICT
+            return response
+        if created and known is not None:
+            messages.info(
+                self.request,
+                _("The number %(phone)s is %(name)s’s: the job is on their record.")
+                % {"phone": form.cleaned_data["phone"], "name": known.name},
+            )
         if created:
             messages.success(self.request, _("Item %(number)s taken in.") % {"number": item.control_number})
         else:

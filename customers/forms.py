@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from customers import search
 from customers.models import ConsentMethod, Customer, CustomerPhone, Equipment, EquipmentType
 from customers.services import DETAIL_FIELDS, EQUIPMENT_FIELDS
-from service_center.forms import BootstrapFormMixin, clean_email_address, validate_calendar_range
+from service_center.forms import BootstrapFormMixin, clean_email_address, validate_calendar_range, visible_text
 
 # A customer has up to three numbers on the form (more only after a merge brought them: those are all shown).
 PHONE_FIELDS = 3
@@ -83,7 +83,7 @@ class CustomerForm(BootstrapFormMixin, forms.ModelForm):
         return [self[name] for name in self.fields if name not in self.phone_names and name != "version"]
 
     def clean_name(self):
-        return " ".join(self.cleaned_data["name"].split())
+        return visible_text(self.cleaned_data["name"])
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip()
@@ -147,10 +147,10 @@ class EquipmentForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["kind"].queryset = types.distinct()
 
     def clean_brand(self):
-        return " ".join(self.cleaned_data["brand"].split())
+        return visible_text(self.cleaned_data["brand"])
 
     def clean_serial_number(self):
-        return self.cleaned_data["serial_number"].strip()
+        return visible_text(self.cleaned_data["serial_number"])
 
     def clean_purchased_on(self):
         day = self.cleaned_data["purchased_on"]

@@ -78,17 +78,15 @@ def find_or_create_equipment(
     serial_number: str = "",
     actor: AbstractUser,
 ) -> tuple[Equipment, bool]:
-    """The piece with this brand and serial number, or a new one owned by `owner`. Returns (piece, created).
+    """The owner's piece with this brand and serial number, or a new one. Returns (piece, created).
 
-    A piece with a serial number that another customer owned changes hands: the old ownership ends, a new one
-    starts, and both customers' histories say so.
+    A piece another customer owns is refused (PieceOwnedElsewhere): it changes hands only through
+    transfer_equipment, on purpose, with both customers' histories saying so.
     """
     serial_number = serial_number.strip()
     if serial_number:
-        piece = Equipment.objects.filter(brand__iexact=brand, serial_number__iexact=serial_number).first()
+        piece = _known_piece(brand=brand, serial_number=serial_number, owner=owner)
         if piece is not None:
-            if piece.owner_id != owner.pk:
-                transfer_equipment(piece=piece, to=owner, actor=actor)
             return piece, False
     try:
         with transaction.atomic():
@@ -97,17 +95,30 @@ def find_or_create_equipment(
             )
             Ownership.objects.create(equipment=piece, customer=owner, started_at=piece.created_at)
     except IntegrityError:  # the same piece, registered by someone else a moment ago
-        piece = Equipment.objects.filter(brand__iexact=brand, serial_number__iexact=serial_number).first()
+        piece = _known_piece(brand=brand, serial_number=serial_number, owner=owner)
         if piece is None:
             raise
-        if piece.owner_id != owner.pk:
-            transfer_equipment(piece=piece, to=owner, actor=actor)
         return piece, False
     CustomerEvent.objects.create(
         customer=owner, actor=actor, kind=CustomerEvent.Kind.EQUIPMENT, note=_("Added %(piece)s.") % {"piece": piece}
     )
     owner.refresh_search_document()
     return piece, True
+
+
+class PieceOwnedElsewhere(CustomerError):
+    """The brand and serial number typed are another customer's piece."""
+
+
+def _known_piece(*, brand: str, serial_number: str, owner: Customer) -> Equipment | None:
+    piece = Equipment.objects.select_related("owner").filter(brand__iexact=brand, serial_number__iexact=serial_number)
+    piece = piece.first()
+    if piece is not None and piece.owner_id != owner.pk:
+        raise PieceOwnedElsewhere(
+            _("The shop knows this %(brand)s %(serial)s as another customer’s. If it was sold, move it on the "
+              "customer’s page (Sold…) first.") % {"brand": piece.brand, "serial": piece.serial_number}
+        )  # fmt: skip
+    return piece
 
 
 @transaction.atomic
@@ -437,16 +448,20 @@ def merge_customers(*, source: Customer, target: Customer, actor: AbstractUser, 
     CustomerEvent.objects.filter(customer=source).update(customer=target)
 
     filled = {}
+    kept_aside = []  # the other record's values where this one has its own: kept in the notes, never dropped
     for name in ("email", "address", "notes"):
         mine, theirs = getattr(target, name), getattr(source, name)
         if theirs and not mine:
             setattr(target, name, theirs)
             filled[label(Customer, name)] = ["", theirs]
-        elif theirs and theirs != mine and name == "notes":
-            # Both have notes: the merged record keeps both (the field's length permitting).
-            limit = Customer._meta.get_field("notes").max_length
-            target.notes = f"{mine}\n\n{theirs}"[:limit]
-            filled[label(Customer, name)] = [mine, target.notes]
+        elif theirs and theirs != mine:
+            kept_aside.append(theirs if name == "notes" else f"{label(Customer, name)}: {theirs}")
+    if kept_aside:
+        # Whole: a notes field has no length limit in the database (the forms' limit is for typing).
+        before = target.notes
+        aside = _("From the merged record:") + "\n" + "\n".join(kept_aside)
+        target.notes = f"{before}\n\n{aside}" if before else aside
+        filled[label(Customer, "notes")] = [before, target.notes]
     if source.consent and (not target.consent or source.consent_at < target.consent_at):
         # Consent given on either record holds, from the earliest time it was given.
         if not target.consent:

@@ -227,6 +227,13 @@ class PieceMixin(PermissionRequiredMixin):
 class EquipmentUpdateView(PieceMixin, EquipmentFormMixin, FormView):
     permission_required = "customers.change_equipment"
 
+    def dispatch(self, request, *args, **kwargs):
+        if self.has_permission() and self.piece.owner.is_erased:
+            return refuse(
+                request, _("This piece's owner was erased: its record cannot be changed."), back=self.piece.owner
+            )
+        return super().dispatch(request, *args, **kwargs)
+
     def get_form_kwargs(self):
         # A POST is validated on a copy: the service reads the saved piece under a row lock.
         piece = self.piece if self.request.method == "GET" else Equipment.objects.get(pk=self.piece.pk)
@@ -260,8 +267,14 @@ class PickCustomerMixin:
 class EquipmentTransferView(PieceMixin, PickCustomerMixin, View):
     """A piece was sold or given: it belongs to another customer from now on (who owned it when is kept)."""
 
-    permission_required = "customers.change_equipment"
+    # Who owns what is the counter's and the managers' business (technicians edit a piece's details only).
+    permission_required = ("customers.change_equipment", "customers.change_customer")
     template_name = "customers/equipment_transfer.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.has_permission() and self.piece.owner.is_erased:
+            return refuse(request, _("This piece's owner was erased: it cannot change hands."), back=self.piece.owner)
+        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs):
         form, found = self.found(exclude=self.piece.owner)

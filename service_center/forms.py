@@ -1,12 +1,20 @@
 """Form parts every app uses: Bootstrap markup (the site's FORM_RENDERER and a widget mixin), email and date checks."""
 
 import datetime
+import unicodedata
 
 from django import forms
 from django.conf import settings
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 from email_validator import EmailNotValidError, validate_email
+
+
+def visible_text(value: str) -> str:
+    """Text as people see it: invisible format characters (zero-width spaces, right-to-left overrides) removed
+    and runs of white space made one space. A serial number with a hidden character is not a new serial number,
+    and a name cannot be disguised in a list."""
+    return " ".join("".join(char for char in value if unicodedata.category(char) != "Cf").split())
 
 
 def clean_email_address(value):

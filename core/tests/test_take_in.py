@@ -54,23 +54,48 @@ def test_a_new_customer_and_piece_are_created_with_the_job(desk_client, front_de
     assert customer.events.filter(kind=CustomerEvent.Kind.CREATED).exists()
 
 
-def test_a_new_customer_typed_with_a_known_number_is_the_known_customer(desk_client):
+def test_a_new_customer_typed_with_a_known_number_is_the_known_customer_and_the_clerk_is_told(desk_client):
     rosa = CustomerFactory(name="Rosa Reyes", phone="+1 202 555 0143")
-    desk_client.post("/items/new/", take_in_data(name="Rosa R.", phone="202.555.0143"))
+    response = desk_client.post("/items/new/", take_in_data(name="Rosa R.", phone="202.555.0143"), follow=True)
     assert ServiceItem.objects.get().customer == rosa
     assert Customer.objects.count() == 1
+    assert "The number 202.555.0143 is Rosa Reyes’s: the job is on their record." in response.text
 
 
-def test_a_piece_with_another_owners_serial_number_changes_hands_with_its_history(desk_client):
-    seller = CustomerFactory()
+def test_another_customers_serial_number_is_refused_and_the_piece_stays_theirs(desk_client):
+    seller = CustomerFactory(name="Sam Seller")
     piece = EquipmentFactory(owner=seller, brand="Apeks", serial_number="00SN42")
-    desk_client.post("/items/new/", take_in_data(brand="APEKS", serial_number="00sn42"))
-    job = ServiceItem.objects.select_related("customer").get()
+    response = desk_client.post("/items/new/", take_in_data(brand="APEKS", serial_number="00sn\u200b42"))
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "The shop knows this Apeks 00SN42 as Sam Seller’s." in response.text
     piece.refresh_from_db()
-    assert job.equipment == piece and piece.owner == job.customer
-    owners = list(Ownership.objects.filter(equipment=piece).order_by("started_at").values_list("customer", "ended_at"))
-    assert [owner for owner, _ in owners] == [seller.pk, job.customer.pk]
-    assert owners[0][1] is not None and owners[1][1] is None
+    assert piece.owner == seller and Ownership.objects.filter(equipment=piece).count() == 1
+    assert not ServiceItem.objects.exists()
+
+
+def test_the_customers_own_serial_number_typed_as_new_is_their_piece(desk_client):
+    rosa = CustomerFactory()
+    piece = EquipmentFactory(owner=rosa, brand="Apeks", serial_number="00SN42")
+    desk_client.post("/items/new/", take_in_data(customer=rosa, equipment=None, serial_number="00sn42"))
+    assert ServiceItem.objects.get().equipment == piece
+    assert Equipment.objects.count() == 1
+
+
+def test_the_service_refuses_another_owners_piece_registered_a_moment_ago(front_desk):
+    from customers.models import EquipmentType
+    from customers.services import PieceOwnedElsewhere
+
+    EquipmentFactory(brand="Apeks", serial_number="00SN42")
+    with pytest.raises(PieceOwnedElsewhere):
+        services.take_in(
+            item=ServiceItem(requested_service="Annual service"),
+            received_by=front_desk,
+            intake_token=uuid.uuid4(),
+            new_customer={"name": "Rosa Reyes", "phone": "(202) 555-0143", "email": "", "consent": False},
+            new_piece={"kind": EquipmentType.objects.get(name="Regulator"), "brand": "apeks", "model": "",
+                       "serial_number": "00sn42"},
+        )  # fmt: skip
+    assert not Customer.objects.filter(name="Rosa Reyes").exists()  # the whole take-in was undone
 
 
 def test_another_customers_piece_cannot_be_picked(desk_client):

@@ -324,3 +324,13 @@ def test_withdrawing_consent_records_it_and_makes_open_forms_stale():
     assert services.withdraw_consent(customer_pk=customer.pk) == customer
     assert customer.events.count() == 1
     assert services.withdraw_consent(customer_pk=999999) is None
+
+
+def test_a_merge_keeps_the_other_records_email_address_and_long_notes_whole(manager):
+    target = CustomerFactory(email="target@example.com", address="1 Target St", notes="T" * 1990)
+    source = CustomerFactory(email="source@example.com", address="2 Source Ave", notes="S" * 1990)
+    services.merge_customers(source=source, target=target, actor=manager)
+    target.refresh_from_db()
+    assert (target.email, target.address) == ("target@example.com", "1 Target St")
+    for kept in ("T" * 1990, "S" * 1990, "Email: source@example.com", "Address: 2 Source Ave"):
+        assert kept in target.notes

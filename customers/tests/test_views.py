@@ -669,3 +669,42 @@ def test_exports_write_no_customer_data_to_the_log(manager_client, caplog):
     assert f"customer={customer.pk}" in caplog.text
     for secret in ("Mia", "mia@", "555-0143", "5550143"):
         assert secret not in caplog.text
+
+
+def test_technicians_edit_pieces_but_cannot_give_them_to_someone_else(tech_client):
+    piece, buyer = EquipmentFactory(), CustomerFactory()
+    url = reverse("customers:equipment-transfer", kwargs={"pk": piece.pk})
+    assert tech_client.get(url).status_code == HTTPStatus.FORBIDDEN
+    assert tech_client.post(url, {"other": buyer.pk}).status_code == HTTPStatus.FORBIDDEN
+    piece.refresh_from_db()
+    assert piece.owner != buyer
+
+
+def test_an_erased_customers_piece_cannot_be_edited_or_change_hands(manager_client):
+    from django.utils import timezone
+
+    piece = EquipmentFactory(notes="")
+    piece.owner.erased_at = timezone.now()
+    piece.owner.save()
+    edit = manager_client.post(
+        reverse("customers:equipment-update", kwargs={"pk": piece.pk}),
+        {"kind": piece.kind_id, "brand": piece.brand, "serial_number": piece.serial_number, "notes": "Jane Roe"},
+    )
+    assert edit.status_code == HTTPStatus.CONFLICT
+    transfer = manager_client.post(
+        reverse("customers:equipment-transfer", kwargs={"pk": piece.pk}), {"other": CustomerFactory().pk}
+    )
+    assert transfer.status_code == HTTPStatus.CONFLICT
+    piece.refresh_from_db()
+    assert piece.notes == ""
+
+
+def test_a_serial_number_with_a_hidden_character_is_the_same_serial_number(manager_client):
+    EquipmentFactory(brand="Scubapro", serial_number="SP30-385443")
+    other = CustomerFactory()
+    response = manager_client.post(
+        reverse("customers:equipment-create", kwargs={"pk": other.pk}),
+        {"kind": equipment_type().pk, "brand": "Scubapro", "serial_number": "SP30-385443\u200b"},
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert Equipment.objects.filter(serial_number__startswith="SP30").count() == 1
