@@ -3,6 +3,7 @@
 import datetime
 import json
 import logging
+import re
 from http import HTTPStatus
 
 from django.views.debug import SafeExceptionReporterFilter
@@ -21,11 +22,20 @@ class RedactSecretPathsFilter(logging.Filter):
     """Takes mailed links' tokens out of the paths that Django's own log lines carry ("Bad Request: /path" from
     django.request, the development server's request lines), as the access line does."""
 
+    # Django's own request lines ("GET /customers/?q=Rosa HTTP/1.1" from the development server) lose their query
+    # strings too: a search typed at the counter is a customer's name or phone number.
+    QUERY_STRING = re.compile(r"\?[^\s\"]*")
+    REQUEST_LOGGERS = ("django.server", "django.request")
+
     def filter(self, record):
+        def clean(text):
+            text = redact_paths(text)
+            return self.QUERY_STRING.sub("?[query]", text) if record.name in self.REQUEST_LOGGERS else text
+
         if isinstance(record.args, tuple):
-            record.args = tuple(redact_paths(arg) if isinstance(arg, str) else arg for arg in record.args)
+            record.args = tuple(clean(arg) if isinstance(arg, str) else arg for arg in record.args)
         elif isinstance(record.msg, str) and not record.args:
-            record.msg = redact_paths(record.msg)
+            record.msg = clean(record.msg)
         return True
 
 

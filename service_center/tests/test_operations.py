@@ -158,6 +158,20 @@ def test_mailed_links_tokens_never_reach_the_logs(client, caplog, path):
     assert not any(token in line for line in lines)
 
 
+def test_searches_typed_at_the_counter_never_reach_the_development_servers_log_lines(caplog):
+    import logging as std_logging
+
+    from service_center.logging import RedactSecretPathsFilter
+
+    with caplog.at_level(std_logging.INFO):
+        std_logging.getLogger("django.server").info(
+            '"%s" %s %s', "GET /customers/?q=Rosa+Reyes&page=2 HTTP/1.1", 200, 10
+        )
+    record = caplog.records[-1]
+    RedactSecretPathsFilter().filter(record)
+    assert record.getMessage() == '"GET /customers/?[query] HTTP/1.1" 200 10'
+
+
 def test_the_site_log_handlers_redact(settings):
     assert "redact_secret_paths" in settings.LOGGING["handlers"]["console"]["filters"]
     assert "redact_secret_paths" in settings.LOGGING["handlers"]["mail_admins"]["filters"]
