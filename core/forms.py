@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import ServiceItem, Status, technicians
 from customers import search
+from customers import services as customers
 from customers.models import Customer, Equipment, EquipmentType
 from service_center.forms import BootstrapFormMixin, clean_email_address, validate_calendar_range, visible_text
 
@@ -193,6 +194,11 @@ class TakeInForm(ServiceItemForm):
         if customer is not None and piece.owner_id == customer.pk:
             cleaned["equipment"] = piece
             return
+        if customer is None and cleaned.get("phone"):
+            # A "new" customer whose number is the piece's owner's is that owner (the service finds both).
+            known = customers.find_customer_by_phone(cleaned["phone"])
+            if known is not None and known.pk == piece.owner_id:
+                return
         self.add_error(
             "serial_number",
             _(

@@ -211,3 +211,12 @@ def test_two_clerks_taking_in_the_same_new_customer_at_once_make_one_customer(fr
     assert len(results) == 2
     assert len(set(results)) == 1
     assert Customer.objects.count() == 1
+
+
+def test_a_returning_customer_typed_as_new_with_their_pieces_serial_is_taken_in_on_their_record(desk_client):
+    rosa = CustomerFactory(phone="(202) 555-0143")
+    piece = EquipmentFactory(owner=rosa, brand="Apeks", serial_number="00SN42")
+    response = desk_client.post("/items/new/", take_in_data(phone="202 555 0143", serial_number="00sn42"))
+    assert response.status_code == HTTPStatus.FOUND
+    job = ServiceItem.objects.get()
+    assert (job.customer, job.equipment) == (rosa, piece)
